@@ -1,0 +1,57 @@
+"""Check stage: the rule registry and the runner.
+
+``RULES`` is the one place rules are registered, in the order they are
+documented. Callers may run a subset (``select``/``ignore``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Iterable
+
+from ..diagnostics import Diagnostic, Severity
+from ..model import Procedure
+from . import flow, links, metadata, parse_rules, structure
+from .base import DOC_SECTIONS, Context, Rule
+
+RULES: dict[str, Rule] = {r.name: r for r in (
+    parse_rules.SYNTAX,
+    parse_rules.FRONT_MATTER,
+    structure.duplicate_id.rule,
+    structure.undefined_target.rule,
+    structure.missing_start.rule,
+    structure.missing_end.rule,
+    flow.dead_end.rule,
+    flow.unreachable.rule,
+    flow.no_exit.rule,
+    structure.decision_branches.rule,
+    structure.duplicate_branch.rule,
+    structure.end_has_next.rule,
+    links.unsafe_link.rule,
+    metadata.missing_metadata.rule,
+    metadata.invalid_metadata.rule,
+    metadata.review_overdue.rule,
+)}
+
+__all__ = ["RULES", "DOC_SECTIONS", "Rule", "check_procedure", "unknown_rules"]
+
+
+def check_procedure(procedure: Procedure, graph, *, rules: Iterable[Rule] | None = None,
+                    today: _dt.date | None = None, settings: dict | None = None,
+                    severities: dict[str, Severity] | None = None) -> list[Diagnostic]:
+    """Run the procedure rules on one procedure; return their diagnostics."""
+    ctx = Context(procedure, graph, today or _dt.date.today(), settings or {})
+    severities = severities or {}
+    out = []
+    for r in rules if rules is not None else RULES.values():
+        if r.stage != "procedure":
+            continue
+        severity = severities.get(r.name, r.severity)
+        for finding in r.check(ctx):
+            out.append(Diagnostic(procedure.path, finding.span, severity, r.name,
+                                  finding.message, finding.hint))
+    return out
+
+
+def unknown_rules(names: Iterable[str]) -> list[str]:
+    return [n for n in names if n not in RULES]

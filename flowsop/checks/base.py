@@ -1,0 +1,82 @@
+"""What every rule shares: the Rule record, the Finding a rule yields, and
+the context a procedure rule reads. A rule never prints and never raises for
+a problem in the author's file; it yields findings with the model's spans."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterator, NamedTuple
+
+from ..diagnostics import Severity, Span
+from ..model import Node, Procedure
+
+
+class Finding(NamedTuple):
+    span: Span
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: Severity
+    #: "parse" rules are reported by the parse stage; "procedure" rules read one
+    #: procedure; "library" rules read the whole library.
+    stage: str
+    check: Callable | None
+    doc: str
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip()
+
+
+def rule(name: str, severity: Severity, stage: str = "procedure"):
+    """Mark a function as a rule. Its docstring is the rule's documentation:
+    a one-line summary, then the sections of ``DOC_SECTIONS``."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.rule = Rule(name, severity, stage, fn, inspect.cleandoc(fn.__doc__ or ""))
+        return fn
+
+    return mark
+
+
+def parse_rule(name: str, doc: str) -> Rule:
+    """A rule whose diagnostics come from the parse stage (no check function)."""
+    return Rule(name, Severity.ERROR, "parse", None, inspect.cleandoc(doc))
+
+
+DOC_SECTIONS = ("What it finds", "Why it matters", "Incorrect", "Correct", "How to silence")
+
+
+@dataclass
+class Context:
+    """One procedure as the procedure rules see it. Expensive views of the
+    graph are computed once, on first use, and shared between rules."""
+
+    procedure: Procedure
+    graph: object                      # networkx.DiGraph from flowsop.graph
+    today: _dt.date = field(default_factory=_dt.date.today)
+    settings: dict = field(default_factory=dict)
+
+    @cached_property
+    def flow(self):
+        from .flow_analysis import FlowAnalysis
+        return FlowAnalysis(self.procedure, self.graph)
+
+
+def describe(node: Node) -> str:
+    """How a message names a node: its ID, and its number where it has one."""
+    if node.auto_id:
+        return f"{node.kind} {node.number}" if node.number else f"the {node.kind} on line {node.span.line}"
+    if node.number:
+        return f"{node.kind} {node.number} '{node.id}'"
+    return f"{node.kind} '{node.id}'"
+
+
+Findings = Iterator[Finding]

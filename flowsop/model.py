@@ -1,0 +1,173 @@
+"""The parsed model: what ``parse`` hands to ``graph`` and the checks.
+
+Plain frozen dataclasses, span first, so every later stage can point back at
+the author's line and column. Nothing here knows about Lark or networkx.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Span
+
+NODE_KINDS = ("start", "step", "decide", "call", "end")
+#: Kinds that get a step number (in file order); starts and ends do not.
+NUMBERED_KINDS = ("step", "decide", "call")
+ATTRIBUTE_KEYS = ("link", "note", "duration", "warning")
+#: Attributes that may appear more than once under one node.
+REPEATABLE_ATTRIBUTES = ("link", "note")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    span: Span
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """A ``-> TARGET`` (label None) or a ``LABEL -> TARGET`` branch."""
+
+    span: Span            # the whole line, from its first character
+    target: str
+    target_span: Span
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span            # the statement's keyword
+    kind: str             # one of NODE_KINDS
+    id: str
+    text: str             # for a call: the called procedure's id
+    lane: str | None
+    number: int | None    # step number shown in chart and text; None for start/end
+    index: int            # position among all nodes, in file order
+    auto_id: bool = False # the ID was generated, not written by the author
+    id_span: Span | None = None
+    text_span: Span | None = None
+    attributes: tuple[Attribute, ...] = ()
+    branches: tuple[Arrow, ...] = ()
+    goto: Arrow | None = None
+
+    def attrs(self, key: str) -> list[str]:
+        return [a.value for a in self.attributes if a.key == key]
+
+    def attr(self, key: str) -> str | None:
+        values = self.attrs(key)
+        return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Lane:
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    span: Span
+    text: str             # without the leading "#", stripped
+
+
+@dataclass(frozen=True)
+class Change:
+    span: Span
+    version: str | None = None
+    date: str | None = None
+    by: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The title page (front matter). Values are kept as written; ``spans``
+    gives the line of each key (dotted for nested keys: ``scope.begins``)."""
+
+    title: str | None = None
+    id: str | None = None
+    version: str | None = None
+    owner: str | None = None
+    created: str | None = None
+    modified: str | None = None
+    reviewed: str | None = None
+    review_every: str | None = None
+    purpose: str | None = None
+    scope_begins: str | None = None
+    scope_ends: str | None = None
+    has_scope: bool = False
+    glossary: tuple[tuple[str, str], ...] = ()
+    equipment: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    spans: dict[str, Span] = field(default_factory=dict, compare=False, hash=False)
+
+    def span_of(self, key: str) -> Span:
+        return self.spans.get(key, Span(1, 1))
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One ``.flow`` file: title page and body, as written."""
+
+    path: str
+    id: str
+    meta: Meta
+    nodes: tuple[Node, ...]
+    lanes: tuple[Lane, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    line_count: int = 0
+    #: False when the body could not be located (an unclosed front matter), so
+    #: that body rules do not pile up cascading diagnostics.
+    body_found: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.meta.title or self.id
+
+    def node(self, node_id: str) -> Node | None:
+        return self.by_id.get(node_id)
+
+    @property
+    def by_id(self) -> dict[str, Node]:
+        # First declaration wins; a second is a duplicate-id diagnostic.
+        cache = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = {}
+            for n in self.nodes:
+                cache.setdefault(n.id, n)
+            object.__setattr__(self, "_by_id", cache)
+        return cache
+
+    def successors(self, node: Node) -> list[tuple[Arrow | None, str]]:
+        """Where the flow goes after ``node``, as written: (arrow, target id).
+
+        The arrow is None for the implicit "next node in file order". A
+        target may not exist (that is the undefined-target rule's business).
+        """
+        if node.kind == "end":
+            return []
+        if node.kind == "decide":
+            return [(b, b.target) for b in node.branches]
+        if node.goto is not None:
+            return [(node.goto, node.goto.target)]
+        if node.index + 1 < len(self.nodes):
+            return [(None, self.nodes[node.index + 1].id)]
+        return []
+
+
+def parse_date(value: str | None) -> _dt.date | None:
+    """An ISO date (YYYY-MM-DD), or None when absent or not a date."""
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def any_value(value: Any) -> str:
+    return "" if value is None else str(value)
