@@ -44,8 +44,8 @@ def missing_metadata(ctx: Context) -> Findings:
     How to silence: fill in the fields, or set the rule's severity in the
     configuration (`[tool.flowsop] rules = {missing-metadata = "off"}`).
     """
-    if not ctx.procedure.body_found:
-        return
+    if not ctx.procedure.body_found or not ctx.procedure.nodes:
+        return  # an empty file is missing-start and missing-end alone
     meta = ctx.procedure.meta
     defaults = ctx.settings.get("defaults", {})
     missing = [k for k in REQUIRED
