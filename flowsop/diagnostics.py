@@ -9,27 +9,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Span:
+class Span(NamedTuple):
     """A place in a source file.
 
     Lines and columns are 1-based, and columns count characters (Unicode code
     points), not bytes. ``end_line``/``end_column`` point just past the last
-    character; they equal the start for a point span.
+    character; 0 means a point span. (A NamedTuple: spans are made for every
+    token of a 100,000-line file, and tuples are cheap.)
     """
 
     line: int = 1
     column: int = 1
     end_line: int = 0
     end_column: int = 0
-
-    def __post_init__(self) -> None:
-        if self.end_line < self.line:
-            object.__setattr__(self, "end_line", self.line)
-            object.__setattr__(self, "end_column", self.column)
 
     @classmethod
     def of_token(cls, token) -> "Span":

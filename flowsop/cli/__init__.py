@@ -7,6 +7,7 @@ error (a bug in flowsop).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -20,6 +21,9 @@ COMMANDS = (check, misc)
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A short-lived process that builds large object graphs: collect rarely.
+    # (Parsing a 10,000-node file spends a fifth of its time in the collector.)
+    gc.set_threshold(100_000, 50, 50)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -66,8 +66,10 @@ def normalise(text: str) -> str:
 class _Line:
     kind: str                 # comment | lane | goto | statement | branch | bad | front
     first: Token              # the line's first token (its span starts the line)
-    word: Token | None = None
-    id: Token | None = None
+    word: str | None = None   # a statement's keyword (or unknown word) ...
+    id: str | None = None     # ... and its optional ID, with their spans
+    word_span: Span | None = None
+    id_span: Span | None = None
     text: Token | None = None # statement text, lane name, comment, bad line, front matter
     label: Token | None = None
     target: Token | None = None
@@ -93,7 +95,17 @@ class _Lines(Transformer):
         return _Line("goto", c[0], target=_tok(c, "TARGET"))
 
     def statement(self, c):
-        return _Line("statement", c[0], word=c[0], id=_tok(c, "ID"), text=_tok(c, "TEXT"))
+        head = c[0]
+        word, *rest = head.value.rstrip(" \t:").split()
+        line, col = head.line, head.column
+        node_id = rest[0] if rest else None
+        id_span = None
+        if node_id is not None:
+            at = col + head.value.index(node_id, len(word))
+            id_span = Span(line, at, line, at + len(node_id))
+        return _Line("statement", head, word=word, id=node_id,
+                     word_span=Span(line, col, line, col + len(word)), id_span=id_span,
+                     text=c[1] if len(c) > 1 else None)
 
     def branch(self, c):
         return _Line("branch", c[0], label=c[0], target=_tok(c, "TARGET"))
@@ -214,8 +226,8 @@ class _Builder:
         self.lanes.append(Lane(Span.of_token(line.first), name))
 
     def on_statement(self, line: _Line) -> None:
-        word = line.word.value
-        span = Span.of_token(line.word)
+        word = line.word
+        span = line.word_span
         if word in NODE_KINDS:
             self.on_node(line, word, span)
         elif word in ATTRIBUTE_KEYS:
@@ -234,9 +246,7 @@ class _Builder:
         if kind == "call" and not ID_RE.match(text):
             self.syntax(Span.of_token(line.text), f"'{text}' is not a procedure ID",
                         "write the called procedure's id, such as 'call: order-parts'")
-        draft = _NodeDraft(span=span, kind=kind,
-                           id=line.id.value if line.id is not None else None,
-                           id_span=Span.of_token(line.id) if line.id is not None else None,
+        draft = _NodeDraft(span=span, kind=kind, id=line.id, id_span=line.id_span,
                            text=text, text_span=Span.of_token(line.text), lane=self.lane,
                            index=len(self.drafts))
         self.drafts.append(draft)
@@ -245,8 +255,8 @@ class _Builder:
     def on_attribute(self, line: _Line, key: str, span: Span) -> None:
         node = self.current
         if line.id is not None:
-            self.syntax(Span.of_token(line.id), f"'{key}:' takes no ID",
-                        f"write '{key}: {line.id.value} ...' if the word is part of the text")
+            self.syntax(line.id_span, f"'{key}:' takes no ID",
+                        f"write '{key}: {line.id} ...' if the word is part of the text")
             return
         if node is None or node.phase != "attrs":
             where = ("after its branches" if node is not None and node.phase == "branches"
