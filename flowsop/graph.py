@@ -5,7 +5,8 @@ Nodes are keyed by node ID and carry ``kind``, ``text``, ``lane``, ``order``
 its source span). Edges carry ``label`` (branch labels joined with " / ", or
 None for plain flow), ``labels`` and ``spans`` (where each arrow was written;
 None for the implicit next-node flow). Arrows to IDs that do not exist, and
-arrows written under an end, are left out: they are diagnostics, not flow.
+arrows written under an end, are left out: they are diagnostics, not flow; so
+is a second declaration of an ID (see ``next_declared``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ def build_graph(procedure: Procedure) -> nx.DiGraph:
         (n.id, {"kind": n.kind, "text": n.text, "lane": n.lane, "order": n.number, "node": n})
         for n in by_id.values()
     )
+    following = next_declared(procedure)
     for node in by_id.values():
         for arrow, target in procedure.successors(node):
-            if target not in by_id:
+            if arrow is None:
+                target = following[node.index]
+            if target is None or target not in by_id:
                 continue
             if g.has_edge(node.id, target):
                 # Two branches of one decide to one target: the edge keeps both labels.
@@ -39,3 +43,19 @@ def build_graph(procedure: Procedure) -> nx.DiGraph:
                 g.add_edge(node.id, target, label=label, labels=(label,),
                            spans=(arrow.span if arrow is not None else None,))
     return g
+
+
+def next_declared(procedure: Procedure) -> list[str | None]:
+    """For each node (by file index), the ID of the next node in file order that
+    is a first declaration, or None. The implicit next-node flow skips a
+    duplicate declaration: its ID already names an earlier node, and flowing
+    into that one would invent a loop (one duplicate-id diagnostic, not a
+    cascade of no-exit and unreachable)."""
+    by_id = procedure.by_id
+    out: list[str | None] = [None] * len(procedure.nodes)
+    after: str | None = None
+    for node in reversed(procedure.nodes):
+        out[node.index] = after
+        if by_id[node.id] is node:
+            after = node.id
+    return out

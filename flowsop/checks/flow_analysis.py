@@ -6,11 +6,13 @@ from collections import deque
 
 import networkx as nx
 
+from ..graph import next_declared
 from ..model import Procedure
 
 
 class FlowAnalysis:
     def __init__(self, procedure: Procedure, graph: nx.DiGraph):
+        graph = _with_recovery(procedure, graph)
         self.procedure, self.graph = procedure, graph
         nodes = procedure.by_id.values()
         self.starts = [n.id for n in nodes if n.kind == "start"]
@@ -58,6 +60,21 @@ class FlowAnalysis:
             others = sorted((m for m in members if m != entry), key=lambda m: index[m].index)
             groups.append([entry, *others])
         return groups
+
+
+def _with_recovery(procedure: Procedure, graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph, plus an edge from each decide with no branch at all to the next
+    node in file order. Such a decide is reported as decision-branches alone;
+    reading on as if its branches were there keeps the nodes below it from
+    being reported unreachable as well. The rendered graph is not changed."""
+    following = next_declared(procedure)
+    extra = [(n.id, following[n.index]) for n in procedure.by_id.values()
+             if n.kind == "decide" and not n.branches and following[n.index] is not None]
+    if not extra:
+        return graph
+    graph = graph.copy()
+    graph.add_edges_from(extra, label=None)
+    return graph
 
 
 def _bfs(neighbours, seeds) -> list[str]:

@@ -34,7 +34,7 @@ def cmd_check(args) -> int:
     results = []
     for display, path in sources:
         try:
-            text = sys.stdin.read() if path is None else read(path)
+            text = read(path)
         except SourceError as e:
             raise UsageError(str(e)) from None
         stem = "stdin" if path is None else Path(path).stem

@@ -39,6 +39,9 @@ def collect(paths: list[str]):
         p = Path(given)
         if p.is_dir():
             found = sorted(q for q in p.rglob("*.flow") if q.is_file())
+            if not found:
+                # Checking nothing and reporting success would hide a wrong path.
+                raise UsageError(f"{given}: no .flow files in this folder")
             for q in found:
                 yield os.path.join(given, str(q.relative_to(p))), q
         elif p.exists():
@@ -47,8 +50,19 @@ def collect(paths: list[str]):
             raise UsageError(f"{given}: no such file or folder")
 
 
-def read(path: Path) -> str:
+def read(path: Path | None) -> str:
+    """The text of a procedure file, or of standard input when ``path`` is None."""
     from ..parse import read_source
+    from ..parse.body import decode_source
+
+    if path is None:
+        # Bytes, so that a non-UTF-8 or binary stdin is an I/O error, as for a file.
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is not None:
+            data = buffer.read()
+        else:  # a text stream without bytes underneath (tests, embedding)
+            data = sys.stdin.read().encode("utf-8", "surrogatepass")
+        return decode_source(data, "<stdin>")
     return read_source(path)
 
 

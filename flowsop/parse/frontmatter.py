@@ -10,6 +10,8 @@ at the author's own line.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from difflib import get_close_matches
 from typing import Callable
 
@@ -41,7 +43,7 @@ def read_front_matter(text: str, first_line: int) -> tuple[Meta, list[Problem]]:
     """Read ``text`` (the YAML between the ``---`` lines, whose first line is
     file line ``first_line``). Returns the title page and the problems found."""
     problems: list[Problem] = []
-    at = _Marker(first_line)
+    at = _Marker(first_line, text)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return Meta(), [(Span(first_line - 1, 1),
                          f"the front matter is larger than {MAX_BYTES // 1024} KiB",
@@ -66,15 +68,22 @@ def read_front_matter(text: str, first_line: int) -> tuple[Meta, list[Problem]]:
 
 
 class _Marker:
-    """Turns a PyYAML mark (0-based, relative to the YAML text) into a file span."""
+    """Turns a PyYAML mark (0-based, relative to the YAML text) into a file span.
 
-    def __init__(self, first_line: int):
+    The mark's character index is used, not its line and column: YAML also
+    breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which are
+    ordinary characters in a .flow file, so YAML's line numbers can drift.
+    """
+
+    def __init__(self, first_line: int, text: str = ""):
         self.first_line = first_line
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def __call__(self, mark) -> Span:
         if mark is None:
             return Span(self.first_line, 1)
-        return Span(self.first_line + mark.line, mark.column + 1)
+        row = bisect_right(self.starts, mark.index) - 1
+        return Span(self.first_line + row, mark.index - self.starts[row] + 1)
 
 
 def _prescan(text: str) -> None:
@@ -89,6 +98,8 @@ def _prescan(text: str) -> None:
                            "write the value out in full")
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
+            # Say it as the author wrote it: "!!str", not "tag:yaml.org,2002:str".
+            tag = tag.replace("tag:yaml.org,2002:", "!!", 1)
             raise _Refused(event.start_mark, f"YAML tags such as '{tag}' are not allowed",
                            "write plain values; flowsop reads every value as text")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
