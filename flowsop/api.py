@@ -6,6 +6,8 @@ The CLI and every integration go through here; no stage imports a later one.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -35,8 +37,9 @@ def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None
               rules: Iterable[str] | None = None, today: _dt.date | None = None,
               settings: dict | None = None) -> Loaded:
     """Parse, build the graph and run the procedure rules on ``text``."""
-    procedure, diagnostics = parse_text(text, path, default_id)
-    graph = build_graph(procedure)
+    with _collector_paused():
+        procedure, diagnostics = parse_text(text, path, default_id)
+        graph = build_graph(procedure)
     selected = [RULES[n] for n in rules] if rules is not None else None
     diagnostics += check_procedure(procedure, graph, rules=selected, today=today,
                                    settings=settings)
@@ -44,6 +47,20 @@ def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None
         keep = set(rules)
         diagnostics = [d for d in diagnostics if d.rule in keep]
     return Loaded(procedure, graph, tidy(diagnostics), text)
+
+
+@contextmanager
+def _collector_paused():
+    """Parsing allocates many small objects that all stay alive, and no cycles
+    to collect: the cyclic collector would only re-scan them again and again
+    (a fifth of the time, growing faster than linearly, on a 10,000-node file)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_file(path: str | Path, display: str | None = None, **kwargs) -> Loaded:

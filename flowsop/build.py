@@ -1,0 +1,259 @@
+"""Build stage: a library of procedures → every output file, the index and
+the manifest, written atomically.
+
+This is the facade for ``flowsop render`` and ``flowsop build``: it reads the
+loaded procedures (parse → graph → checks already done by ``api``), numbers
+them once, lays out the charts (in parallel, in separate engine processes),
+renders the text forms, and records what it wrote in a manifest so that a
+later build can remove its own stale files (and never anything else) and skip
+procedures whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import posixpath
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .api import Loaded
+from .diagnostics import Diagnostic, Severity
+from .fileio import remove_stale_temporaries, write_atomic
+from .procedure import NumberedProcedure, number_procedure
+from .render import BINARY_FORMATS, DEFAULT_FORMATS, FORMATS, RenderContext
+
+MANIFEST = ".flowsop-manifest.json"
+#: Formats whose output needs the laid-out chart.
+NEEDS_LAYOUT = ("svg", "png", "pdf", "html", "md", "fragment")
+
+
+@dataclass
+class Entry:
+    """One procedure of the library as the build sees it."""
+
+    display: str          # the path as shown to the user
+    path: Path | None     # the source file (None for standard input)
+    loaded: Loaded
+
+
+@dataclass
+class BuildOptions:
+    out: Path
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    engine: str = "graphviz-pure"
+    jobs: int = 0                     # 0: one per core
+    today: _dt.date = field(default_factory=_dt.date.today)
+    check_only: bool = False          # --check: compare, write nothing
+    force: bool = False               # lay out charts past the size limit
+    index: bool = True
+    #: Keep a manifest and remove the outputs of procedures that are gone
+    #: (build); render only writes the files asked for.
+    manifest: bool = True
+    progress: bool = False
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    written: list[str] = field(default_factory=list)    # relative to out
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)      # --check: what would change
+    skipped: list[str] = field(default_factory=list)    # procedure ids not rendered (errors)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    layouts: int = 0
+
+
+def output_name(proc_id: str, fmt: str) -> str:
+    """``<id><suffix>``; the id is a checked ID, so it cannot leave the folder."""
+    name = f"{proc_id}{FORMATS[fmt]}"
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"unsafe output name {name!r}")
+    return name
+
+
+def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
+    """Render every entry without errors, then the index; write what changed."""
+    out = options.out
+    result = BuildResult()
+    titles = {e.loaded.procedure.id: e.loaded.procedure.title for e in entries}
+    callers: dict[str, list[str]] = {}
+    for e in entries:
+        for callee in {n.text for n in e.loaded.procedure.nodes if n.kind == "call"}:
+            callers.setdefault(callee, []).append(e.loaded.procedure.id)
+    previous = _read_manifest(out)
+    files: dict[str, bytes] = {}
+    numbered: dict[str, NumberedProcedure] = {}
+    renderable = []
+    for e in entries:
+        result.diagnostics += e.loaded.diagnostics
+        if not e.loaded.ok:
+            result.skipped.append(e.loaded.procedure.id)
+            continue
+        n = number_procedure(e.loaded.procedure, e.loaded.graph, titles=titles,
+                             defaults=options.settings.get("defaults"))
+        numbered[n.id] = n
+        renderable.append(e)
+    charts = _layout_all(renderable, numbered, options, result)
+    for e in renderable:
+        n = numbered[e.loaded.procedure.id]
+        ctx = _context(e, options, charts.get(n.id))
+        for fmt in options.formats:
+            data = _render_one(n, fmt, ctx, charts.get(n.id))
+            if data is not None:
+                files[output_name(n.id, fmt)] = data
+    if options.index:
+        from .render.index import render_index_html, render_index_md
+        rows = _index_rows(entries, numbered, callers, options)
+        files["index.md"] = render_index_md(rows, options.today).encode()
+        files["index.html"] = render_index_html(rows, options.today).encode()
+    _write(out, files, previous, options, result)
+    return result
+
+
+def _context(e: Entry, options: BuildOptions, svg: bytes | None) -> RenderContext:
+    base = ""
+    if e.path is not None:
+        source_dir = e.path.resolve().parent
+        base = Path(os.path.relpath(source_dir, options.out.resolve())).as_posix()
+        base = "" if base == "." else base
+    return RenderContext(today=options.today, svg=svg.decode() if svg else None,
+                         link_base=base, page_suffix=".html", engine=options.engine)
+
+
+def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
+                options: BuildOptions, result: BuildResult) -> dict[str, bytes]:
+    """Lay out every chart the formats need, in parallel engine processes."""
+    if not any(f in NEEDS_LAYOUT for f in options.formats):
+        return {}
+    from .render.dot import dot_source, too_large
+    from .render.engine import EngineError, layout_many
+    from .render.svg import finish_svg
+
+    jobs, ids = [], []
+    for e in entries:
+        n = numbered[e.loaded.procedure.id]
+        if too_large(n) and not options.force:
+            result.diagnostics.append(Diagnostic(
+                e.display, e.loaded.procedure.nodes[0].span, Severity.WARNING, "too-large",
+                f"the chart has {len(n.items)} nodes; laying it out would take minutes",
+                "split the procedure with 'call', or pass --force"))
+            continue
+        ctx = _context(e, options, None)
+        jobs.append((dot_source(n, ctx), "svg"))
+        ids.append((e, n))
+    outputs = layout_many(jobs, options.engine, options.jobs or os.cpu_count() or 1)
+    result.layouts += len(jobs)
+    charts = {}
+    for (e, n), output in zip(ids, outputs):
+        if isinstance(output, EngineError):
+            result.diagnostics.append(Diagnostic(e.display, e.loaded.procedure.nodes[0].span,
+                                                 Severity.ERROR, "engine", output.message,
+                                                 output.hint))
+            continue
+        charts[n.id] = finish_svg(output.decode("utf-8"), n).encode("utf-8")
+    return charts
+
+
+def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes | None):
+    if fmt == "svg":
+        return svg
+    if fmt in ("png", "pdf"):
+        from .render.dot import dot_source
+        from .render.engine import layout
+        return layout(dot_source(n, ctx), fmt, ctx.engine)
+    if fmt == "dot":
+        from .render.dot import dot_source
+        return dot_source(n, ctx).encode()
+    if fmt in ("md", "html") and svg is None:
+        return None  # the chart failed: an engine diagnostic says why
+    from .render.text import TEXT_RENDERERS
+    return TEXT_RENDERERS[fmt](n, ctx).encode()
+
+
+def _index_rows(entries, numbered, callers, options) -> list[dict]:
+    rows = []
+    for e in sorted(entries, key=lambda e: (e.loaded.procedure.title.casefold(),
+                                            e.loaded.procedure.id)):
+        p = e.loaded.procedure
+        n = numbered.get(p.id)
+        errors = [d for d in e.loaded.diagnostics if d.severity is Severity.ERROR]
+        warnings = [d for d in e.loaded.diagnostics if d.severity is Severity.WARNING]
+        rows.append({
+            "id": p.id, "title": p.title, "owner": p.meta.owner, "version": p.meta.version,
+            "next_review": n.next_review if n else None,
+            "overdue": bool(n and n.next_review and n.next_review < options.today),
+            "page": f"{p.id}.html" if n else None, "source": e.display,
+            "problems": [f"{d.line}:{d.column} {d.severity.value}[{d.rule}] {d.message}"
+                         for d in errors + warnings],
+            "errors": len(errors), "warnings": len(warnings),
+            "calls": sorted({x.text for x in p.nodes if x.kind == "call"}),
+            "called_by": sorted(set(callers.get(p.id, []))),
+        })
+    return rows
+
+
+# ------------------------------------------------------------------ writing
+
+def _write(out: Path, files: dict[str, bytes], previous: dict, options: BuildOptions,
+           result: BuildResult) -> None:
+    old_files = previous.get("files", {})
+    for name in sorted(files):
+        data = files[name]
+        target = out / name
+        if _same(target, data):
+            result.unchanged.append(name)
+            continue
+        if options.check_only:
+            result.stale.append(name)
+            continue
+        write_atomic(target, data)
+        result.written.append(name)
+    if not options.manifest:
+        return
+    for name in sorted(set(old_files) - set(files)):
+        # Only files an earlier build wrote (they are in its manifest).
+        target = out / name
+        if posixpath.normpath(name) != name or name.startswith(("..", "/")):
+            continue
+        if target.is_file():
+            if options.check_only:
+                result.stale.append(name)
+            else:
+                target.unlink()
+                result.removed.append(name)
+    if options.check_only:
+        return
+    manifest = {"flowsop": __version__,
+                "files": {name: hashlib.sha256(files[name]).hexdigest() for name in sorted(files)}}
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    remove_stale_temporaries(out)
+
+
+def _same(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _read_manifest(out: Path) -> dict:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def progress(done: int, total: int, stream=sys.stderr) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        stream.write("\n")
+    stream.flush()

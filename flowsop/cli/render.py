@@ -1,0 +1,177 @@
+"""flowsop render and flowsop build: write charts and written SOPs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .common import EXIT_ERRORS, EXIT_OK, UsageError, collect, colour, read, split, today
+
+
+def register(sub, common) -> None:
+    from ..render import DEFAULT_FORMATS, FORMATS
+
+    shared = common.__class__(add_help=False, parents=[common])
+    shared.add_argument("--engine", choices=("graphviz-pure", "dot"), default="graphviz-pure",
+                        help="layout engine: graphviz-pure (bundled, default) or a system "
+                             "Graphviz 'dot' (needed for PDF)")
+    shared.add_argument("--force", action="store_true",
+                        help="lay out charts of more than 2,000 nodes (slow)")
+    shared.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="layout processes to run at once (default: one per core)")
+    formats = ",".join(FORMATS)
+
+    r = sub.add_parser("render", parents=[shared], help="render procedures to charts and SOPs",
+                       description="Render .flow files. Outputs are OUT/<id>.<format>.",
+                       epilog="Example: flowsop render diagrams/dispatch-onsite.flow "
+                              "--format svg,html -o output/")
+    r.add_argument("paths", nargs="+", metavar="FILE")
+    r.add_argument("--format", default=",".join(DEFAULT_FORMATS),
+                   help=f"comma-separated formats among {formats} (default: %(default)s)")
+    r.add_argument("-o", "--output", default="output", metavar="OUT",
+                   help="output folder, or - for standard output (one format)")
+    r.set_defaults(run=cmd_render)
+
+    b = sub.add_parser("build", parents=[shared],
+                       help="check and render a whole library, with an index",
+                       description="Check and render every .flow file in DIR (default: the "
+                                   "current folder) into OUT, with index.html and index.md.",
+                       epilog="Example: flowsop build diagrams/ -o output/")
+    b.add_argument("dir", nargs="?", default=".", metavar="DIR")
+    b.add_argument("-o", "--output", default="output", metavar="OUT")
+    b.add_argument("--format", default=",".join(DEFAULT_FORMATS),
+                   help=f"comma-separated formats among {formats} (default: %(default)s)")
+    b.add_argument("--tag", metavar="TAG", help="build only procedures with this tag")
+    b.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 and list the outputs that are out of date")
+    b.add_argument("--strict", action="store_true", help="warnings also make the exit status 1")
+    b.set_defaults(run=cmd_build)
+
+
+def cmd_render(args) -> int:
+    from ..build import BuildOptions, build
+
+    formats = _formats(args.format)
+    entries = _load(args.paths, args)
+    if args.output == "-":
+        if len(formats) != 1 or len(entries) != 1:
+            raise UsageError("-o - writes one format of one procedure to standard output")
+        return _render_stdout(entries[0], formats[0], args)
+    options = BuildOptions(out=Path(args.output), formats=formats, engine=args.engine,
+                           jobs=args.jobs, today=today(args.today), force=args.force,
+                           index=False, manifest=False)
+    result = _run(build, entries, options)
+    _report(result, entries, args)
+    return EXIT_ERRORS if any(d.severity.value == "error" for d in result.diagnostics) else EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from ..build import BuildOptions, build
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise UsageError(f"{args.dir}: not a folder")
+    entries = _load([args.dir], args)
+    if args.tag:
+        entries = [e for e in entries if args.tag in e.loaded.procedure.meta.tags]
+    options = BuildOptions(out=Path(args.output), formats=_formats(args.format),
+                           engine=args.engine, jobs=args.jobs, today=today(args.today),
+                           force=args.force, check_only=args.check)
+    result = _run(build, entries, options)
+    _report(result, entries, args)
+    if args.check:
+        for name in result.stale:
+            print(f"out of date: {Path(args.output) / name}")
+        if result.stale:
+            return EXIT_ERRORS
+    bad = any(d.severity.value == "error" or getattr(args, "strict", False)
+              for d in result.diagnostics)
+    return EXIT_ERRORS if bad else EXIT_OK
+
+
+# ------------------------------------------------------------------ helpers
+
+def _formats(value: str) -> tuple[str, ...]:
+    from ..render import FORMATS
+    chosen = tuple(dict.fromkeys(split([value])))
+    for f in chosen:
+        if f not in FORMATS:
+            raise UsageError(f"unknown format '{f}'; formats are {', '.join(FORMATS)}")
+    if not chosen:
+        raise UsageError("--format needs at least one format")
+    return chosen
+
+
+def _load(paths: list[str], args):
+    from ..api import load_text
+    from ..build import Entry
+    from ..parse import SourceError
+
+    when = today(args.today)
+    entries = []
+    for display, path in collect(paths):
+        try:
+            text = sys.stdin.read() if path is None else read(path)
+        except SourceError as e:
+            raise UsageError(str(e)) from None
+        stem = "stdin" if path is None else Path(path).stem
+        entries.append(Entry(display, path, load_text(text, display, default_id=stem, today=when)))
+    return entries
+
+
+def _run(build, entries, options):
+    from ..render.engine import EngineError
+    try:
+        return build(entries, options)
+    except EngineError as e:
+        raise UsageError(f"{e.message}" + (f" ({e.hint})" if e.hint else "")) from None
+    except OSError as e:
+        raise UsageError(f"cannot write to {options.out}: {e.strerror or e}") from None
+
+
+def _render_stdout(entry, fmt: str, args) -> int:
+    from ..build import BuildOptions, build
+
+    if not entry.loaded.ok:
+        _print_diagnostics([entry])
+        return EXIT_ERRORS
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        options = BuildOptions(out=Path(tmp), formats=(fmt,), engine=args.engine,
+                               today=today(args.today), force=args.force, index=False,
+                               manifest=False)
+        result = _run(build, [entry], options)
+        from ..build import output_name
+        target = Path(tmp) / output_name(entry.loaded.procedure.id, fmt)
+        if not target.exists():
+            _report(result, [entry], args)
+            return EXIT_ERRORS
+        sys.stdout.buffer.write(target.read_bytes())
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _print_diagnostics(entries, extra=()) -> None:
+    from ..diagnostics import format_text
+    use_colour = colour(sys.stderr)
+    sources = {e.display: e.loaded.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+               for e in entries}
+    seen = set()
+    for e in entries:
+        for d in e.loaded.diagnostics:
+            seen.add(id(d))
+            print(format_text(d, sources.get(d.path), use_colour), file=sys.stderr)
+    for d in extra:
+        if id(d) not in seen:
+            print(format_text(d, sources.get(d.path), use_colour), file=sys.stderr)
+
+
+def _report(result, entries, args) -> None:
+    _print_diagnostics(entries, result.diagnostics)
+    parts = [f"{len(result.written)} written", f"{len(result.unchanged)} unchanged"]
+    if result.removed:
+        parts.append(f"{len(result.removed)} removed")
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} procedure{'s' * (len(result.skipped) != 1)} "
+                     "not rendered because of errors")
+    print(f"flowsop: {', '.join(parts)}", file=sys.stderr)
