@@ -94,13 +94,15 @@ def invalid_metadata(ctx: Context) -> Findings:
                       f"'review_every: {meta.review_every}' does not read as a period",
                       "write a number and a unit: '90 days', '2 weeks', '6 months', '1 year'")
     current = version_key(meta.version)
-    for change in meta.changes:
+    for i, change in enumerate(meta.changes):
         if change.date is not None and parse_date(change.date) is None:
-            yield Finding(change.span, f"the change's date '{change.date}' is not a date",
+            yield Finding(meta.spans.get(f"changes.{i}.date", change.span),
+                          f"the change's date '{change.date}' is not a date",
                           "write dates as YYYY-MM-DD")
         newer = version_key(change.version)
         if current and newer and newer > current:
-            yield Finding(change.span, f"the change's version {change.version} is newer than "
+            yield Finding(meta.spans.get(f"changes.{i}.version", change.span),
+                          f"the change's version {change.version} is newer than "
                                        f"the procedure's version {meta.version}",
                           "raise 'version' to the newest change")
 

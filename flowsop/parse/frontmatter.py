@@ -56,6 +56,7 @@ def read_front_matter(text: str, first_line: int) -> tuple[Meta, list[Problem]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or e.context or "invalid YAML").strip()
+        problem = problem.replace("'<stream end>'", "the end of the front matter")
         return Meta(), [(at(mark), f"the front matter is not valid YAML: {problem}",
                          None)]
     except yaml.YAMLError as e:  # pragma: no cover - PyYAML always marks its errors
@@ -206,8 +207,11 @@ class _Walker:
             if not isinstance(item, yaml.MappingNode):
                 self.problem(item, "each change must have version, date, by and note lines")
                 continue
-            fields = {sub: self.text(value, f"changes.{sub}")
-                      for sub, _, value in self.mapping(item, CHANGE_KEYS, "change", "changes.")}
+            fields = {}
+            for sub, sub_node, value in self.mapping(item, CHANGE_KEYS, "change", "changes."):
+                # Keyed by the change's index in Meta.changes: "changes.0.date".
+                self.spans[f"changes.{len(out)}.{sub}"] = self.at(sub_node.start_mark)
+                fields[sub] = self.text(value, f"changes.{sub}")
             out.append(Change(self.at(item.start_mark), **fields))
         return tuple(out)
 
