@@ -26,22 +26,23 @@ def build_graph(procedure: Procedure) -> nx.DiGraph:
         for n in by_id.values()
     )
     following = next_declared(procedure)
+    # (source, target) -> (labels, spans), gathered first so that a decide with
+    # many branches to one target stays linear.
+    edges: dict[tuple[str, str], tuple[list, list]] = {}
     for node in by_id.values():
         for arrow, target in procedure.successors(node):
             if arrow is None:
                 target = following[node.index]
             if target is None or target not in by_id:
                 continue
-            if g.has_edge(node.id, target):
-                # Two branches of one decide to one target: the edge keeps both labels.
-                data = g.edges[node.id, target]
-                data["labels"] += (arrow.label,)
-                data["spans"] += (arrow.span,)
-                data["label"] = LABEL_SEPARATOR.join(l for l in data["labels"] if l)
-            else:
-                label = arrow.label if arrow is not None else None
-                g.add_edge(node.id, target, label=label, labels=(label,),
-                           spans=(arrow.span if arrow is not None else None,))
+            # Two branches of one decide to one target: the edge keeps both labels.
+            labels, spans = edges.setdefault((node.id, target), ([], []))
+            labels.append(arrow.label if arrow is not None else None)
+            spans.append(arrow.span if arrow is not None else None)
+    g.add_edges_from(
+        (u, v, {"label": LABEL_SEPARATOR.join(l for l in labels if l) or None,
+                "labels": tuple(labels), "spans": tuple(spans)})
+        for (u, v), (labels, spans) in edges.items())
     return g
 
 

@@ -40,14 +40,14 @@ def read_source(path: str | Path) -> str:
 
 
 def decode_source(data: bytes, path: str) -> str:
+    # NUL first: an image or an archive is "binary", not "a text in the wrong encoding".
+    if b"\x00" in data:
+        raise SourceError(f"{path}: binary file (contains NUL bytes), not a .flow text file")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SourceError(f"{path}: not UTF-8 text (invalid byte at offset {e.start}); "
                           "save the file as UTF-8") from None
-    if "\x00" in text:
-        raise SourceError(f"{path}: binary file (contains NUL bytes), not a .flow text file")
-    return text
 
 
 def normalise(text: str) -> str:
