@@ -18,4 +18,5 @@ from .templating import build_view, render_template
 def render_html(numbered: NumberedProcedure, ctx: RenderContext) -> str:
     """The written SOP as a printable HTML page with the chart inlined."""
     text = render_template("sop.html.j2", v=build_view(numbered, ctx))
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    # Template whitespace leaves blank lines; HTML does not need them.
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()) + "\n"

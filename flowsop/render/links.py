@@ -55,8 +55,10 @@ def page_href(proc_id: str, page_suffix: str) -> str:
 _MD_BACKSLASH = re.compile(r"([\\`*_\[\]>#|])")
 # "~" is escaped as an entity: Python-Markdown does not know "\~" and would
 # print the backslash. "<" and "&" become entities so that "<script>" and
-# "&lt;" stay literal text in every flavour.
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", "~": "&#126;"}
+# "&lt;" stay literal text in every flavour. Braces become entities so that
+# sites that run Markdown through a template language first (Jekyll's Liquid
+# on GitHub Pages, mkdocs-macros' Jinja) never see "{{ x }}" or "{% x %}".
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", "~": "&#126;", "{": "&#123;", "}": "&#125;"}
 # At the start of a block, these would open a list, a heading or a rule.
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 
@@ -64,9 +66,9 @@ _MD_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 def md_escape(text: object) -> str:
     """Author text → inline Markdown that renders as exactly that text."""
     # A line break in author text would let the rest start a new block.
-    s = re.sub(r"[\r\n]+", " ", str(text))
-    s = "".join(_MD_ENTITIES.get(ch, ch) for ch in s)
-    return _MD_BACKSLASH.sub(r"\\\1", s)
+    s = _MD_BACKSLASH.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
+    # After the backslashes: the entities' own "#" must not be escaped.
+    return "".join(_MD_ENTITIES.get(ch, ch) for ch in s)
 
 
 def md_block(text: object) -> str:
@@ -82,10 +84,14 @@ def _escape_line_start(m: re.Match) -> str:
     return f"{lead}{digits}\\{dot}"
 
 
-def md_url(url: str) -> str:
-    """A link destination for ``[text](url)``: characters that would end or
-    break the destination are percent-encoded; existing escapes are kept."""
+def url_quote(url: str) -> str:
+    """A URL fit for an ``href`` or a Markdown ``[text](url)`` destination:
+    spaces, brackets, quotes and the like are percent-encoded; existing
+    escapes are kept."""
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+
+
+md_url = url_quote
 
 
 def md_link(text: str, url: str, link_base: str = "") -> str:
@@ -93,7 +99,7 @@ def md_link(text: str, url: str, link_base: str = "") -> str:
     href = rewrite_link(url, link_base)
     if href is None:
         return f"{md_escape(text)} (link refused: not http, https, mailto or a relative path)"
-    return f"[{md_escape(text)}]({md_url(href)})"
+    return f"[{md_escape(text)}]({url_quote(href)})"
 
 
 def slug(text: str) -> str:

@@ -9,6 +9,7 @@ the chart keep saying the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from markupsafe import escape
 
 from ..procedure import Item, Next, NumberedProcedure
 from . import RenderContext
-from .links import is_safe_link, md_block, md_escape, md_link, md_url, page_href, rewrite_link, slug
+from .links import (is_safe_link, md_block, md_escape, md_link, md_url, page_href, rewrite_link,
+                    slug, url_quote)
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +75,10 @@ class ItemView:
     call_href: str | None = None
     #: outcomes and triggers written right after this step, shown under it
     after: tuple["ItemView", ...] = ()
+    #: flow into an outcome on the next line, which needs no sentence where the
+    #: outcome follows the step (the SOP) but does where outcomes are listed
+    #: apart (the checklist)
+    silent_ends: tuple[Flow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,7 @@ def build_view(p: NumberedProcedure, ctx: RenderContext) -> SopView:
             steps.append(view)
         elif steps:
             last = steps[-1]
-            steps[-1] = ItemView(last.item, last.flows, last.links, last.call_name,
-                                 last.call_href, last.after + (view,))
+            steps[-1] = dataclasses.replace(last, after=last.after + (view,))
         else:
             leading.append(view)
     overdue = p.next_review is not None and p.next_review < ctx.today
@@ -139,12 +144,18 @@ def _item_view(p: NumberedProcedure, item: Item, ctx: RenderContext) -> ItemView
             flows.append(_flow(p, f"If {n.label}, ", n))
         elif not n.implicit:
             flows.append(_flow(p, "Then ", n))
-    links = tuple(Href(u, rewrite_link(u, ctx.link_base)) for u in item.links)
+    links = tuple(Href(u, _quoted(rewrite_link(u, ctx.link_base))) for u in item.links)
     name = href = None
     if item.kind == "call":
         name = item.call_title or item.call_id
         href = page_href(item.call_id, ctx.page_suffix) if item.call_id else None
-    return ItemView(item, tuple(flows), links, name, href)
+    silent = tuple(_flow(p, "Then ", n) for n in item.next
+                   if n.implicit and n.kind == "end" and item.kind != "decide")
+    return ItemView(item, tuple(flows), links, name, href, silent_ends=silent)
+
+
+def _quoted(href: str | None) -> str | None:
+    return url_quote(href) if href is not None else None
 
 
 def _flow(p: NumberedProcedure, head: str, n: Next) -> Flow:
