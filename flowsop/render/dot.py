@@ -1,0 +1,427 @@
+"""Render stage, flowchart back end: NumberedProcedure → DOT text.
+
+Reads only the renderer-neutral ``NumberedProcedure`` (so the chart shows the
+same numbers as the written SOP) and a ``RenderContext``; ``engine.layout``
+turns the DOT into SVG/PNG/PDF and ``svg.postprocess`` finishes the SVG.
+
+Safety: DOT node and cluster names are generated (``n3``, ``cluster_lane_1``),
+never taken from author text; author text only ever reaches the DOT inside
+HTML-like labels (XML-escaped, backslashes doubled so ``\\N`` stays literal)
+or through ``graphviz.escape``; only attributes in ``ALLOWED_ATTRIBUTES`` are
+emitted; only links that pass ``is_safe_link`` become clickable.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import graphviz
+
+from ..checks.links import is_safe_link
+from ..procedure import Item, NumberedProcedure
+from . import RenderContext
+from .links import page_href, rewrite_link, url_quote
+from .textmetrics import Line, engine_width, text_width, unsupported_chars, wrap
+
+#: Past this many nodes the layout takes minutes: warn and refuse without --force.
+MAX_NODES = 2000
+WRAP = 30           # characters per line in a node (East Asian wide count twice)
+DIAMOND_WRAP = 24   # narrower in a diamond, which grows with the square of its text
+EDGE_WRAP = 18      # characters per line of a branch label
+LANE_WRAP = 40      # characters per line of a lane's title
+FONT = "Helvetica"  # sized by graphviz-pure with Helvetica's metrics, drawn with Arimo
+FONT_SIZE = 12
+SMALL_SIZE = 10
+
+#: The only Graphviz attributes this module ever writes (a test checks the DOT).
+#: Never ``image``, ``shapefile``, ``stylesheet``, ``fontpath`` or ``imagepath``:
+#: they make the engine read files.
+ALLOWED_ATTRIBUTES = frozenset({
+    # graph and clusters
+    "rankdir", "bgcolor", "pad", "nodesep", "ranksep", "newrank", "outputorder",
+    "fontname", "fontsize", "fontcolor", "label", "labeljust", "labelloc",
+    "style", "color", "fillcolor", "pencolor", "penwidth", "margin",
+    # nodes
+    "shape", "peripheries", "URL", "target", "tooltip",
+    # edges
+    "arrowsize", "weight", "dir", "headlabel", "labeldistance", "labelangle",
+})
+FORBIDDEN_ATTRIBUTES = frozenset({"image", "shapefile", "stylesheet", "fontpath", "imagepath"})
+
+# A calm palette: dark strokes and text on light fills, so every label keeps
+# its contrast whatever the page behind the (transparent) chart; the only ink
+# drawn straight on the page is the edges, in a mid slate that reads on white
+# and on dark themes alike.
+INK = "#1e293b"
+MUTED = "#475569"
+EDGE = "#64748b"
+LANE_FILL = "#f1f5f9"
+LANE_LINE = "#94a3b8"
+WARN_LINE = "#b45309"
+WARN_INK = "#92400e"
+LINK_INK = "#1d4ed8"
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    shape: str
+    style: str
+    fill: str
+    line: str
+    peripheries: int = 1
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    "start": KindStyle("box", "rounded,filled", "#dcfce7", "#15803d"),
+    "step": KindStyle("box", "filled", "#ffffff", "#334155"),
+    "decide": KindStyle("diamond", "filled", "#e0f2fe", "#0369a1"),
+    "call": KindStyle("box", "filled", "#ffffff", "#334155", peripheries=2),
+    "end": KindStyle("box", "rounded,filled", "#ede9fe", "#6d28d9"),
+}
+
+GRAPH_ATTRS = {
+    "rankdir": "TB", "bgcolor": "transparent", "pad": "0.2", "nodesep": "0.35",
+    "ranksep": "0.45", "newrank": "true", "outputorder": "edgesfirst",
+    "fontname": FONT, "fontsize": str(FONT_SIZE), "fontcolor": INK,
+}
+NODE_ATTRS = {"fontname": FONT, "fontsize": str(FONT_SIZE), "fontcolor": INK,
+              "penwidth": "1.4", "margin": "0.14,0.07"}
+EDGE_ATTRS = {"fontname": FONT, "fontsize": str(SMALL_SIZE), "fontcolor": INK,
+              "color": EDGE, "penwidth": "1.3", "arrowsize": "0.8"}
+
+
+def dot_source(numbered: NumberedProcedure, ctx: RenderContext | None = None) -> str:
+    """The flowchart of ``numbered`` as DOT text (deterministic)."""
+    ctx = ctx or RenderContext()
+    g = graphviz.Digraph("flowsop")
+    g.attr("graph", **_checked(GRAPH_ATTRS))
+    g.attr("node", **_checked(NODE_ATTRS))
+    g.attr("edge", **_checked(EDGE_ATTRS))
+    names = node_names(numbered)
+    by_lane: dict[str | None, list[Item]] = {}
+    for item in numbered.items:
+        by_lane.setdefault(item.lane, []).append(item)
+    for item in by_lane.get(None, []):
+        g.node(names[item.id], **_node_attrs(item, ctx))
+    for index, lane in enumerate(numbered.lanes):
+        with g.subgraph(name=cluster_name(index)) as sub:
+            sub.attr("graph", **_checked({
+                "label": _html_label([Line(((text, True),), FONT_SIZE + 1)
+                                      for text in wrap(_plain(lane), LANE_WRAP)]),
+                "labeljust": "l", "labelloc": "t", "style": "rounded,filled",
+                "fillcolor": LANE_FILL, "color": LANE_LINE, "penwidth": "1.2",
+                "margin": "12"}))
+            for item in by_lane.get(lane, []):
+                sub.node(names[item.id], **_node_attrs(item, ctx))
+    for tail, head, source, target, label in dot_edges(numbered):
+        g.edge(tail, head, **_edge_attrs(numbered, source, target, label,
+                                         reverse=tail != names[source]))
+    return g.source
+
+
+def dot_edges(numbered: NumberedProcedure):
+    """(tail, head, source id, target id, label) for each edge, as written to
+    the DOT. An edge back to an earlier node (a loop: "go to step 4") is
+    written reversed and drawn with its arrow at the tail, so that Graphviz
+    ranks the nodes in file order and the chart reads top-down in step order."""
+    names = node_names(numbered)
+    order = {item.id: i for i, item in enumerate(numbered.items)}
+    for source, target, label in numbered.edges:
+        if source not in names or target not in names:
+            continue
+        if order[target] < order[source]:
+            yield names[target], names[source], source, target, label
+        else:
+            yield names[source], names[target], source, target, label
+
+
+def node_names(numbered: NumberedProcedure) -> dict[str, str]:
+    """Node ID → DOT node name: generated from file order, never author text."""
+    return {item.id: f"n{index}" for index, item in enumerate(numbered.items)}
+
+
+def cluster_name(lane_index: int) -> str:
+    return f"cluster_lane_{lane_index}"
+
+
+def svg_titles(numbered: NumberedProcedure) -> dict[str, str]:
+    """DOT name → readable text, for the SVG's per-element ``<title>`` (which
+    browsers show on hover): the node's label, "4 → 5" for an edge, the role
+    for a lane, the procedure's title for the graph."""
+    names = node_names(numbered)
+    out = {"flowsop": numbered.title}
+    for item in numbered.items:
+        out[names[item.id]] = _plain(item.label)
+    for index, lane in enumerate(numbered.lanes):
+        out[cluster_name(index)] = _plain(lane)
+    for tail, head, source, target, label in dot_edges(numbered):
+        text = f"{_short(numbered.item(source))} → {_short(numbered.item(target))}"
+        out[f"{tail}->{head}"] = text + (f" ({_plain(label)})" if label else "")
+    return out
+
+
+def render_svg(numbered: NumberedProcedure, ctx: RenderContext | None = None,
+               timeout: float = 60) -> str:
+    """The finished SVG chart: laid out, ids prefixed, title and desc added."""
+    from . import engine, svg
+
+    ctx = ctx or RenderContext()
+    raw = engine.layout(dot_source(numbered, ctx), "svg", choose_engine(numbered, ctx.engine),
+                        timeout=timeout)
+    return svg.finish_svg(raw.decode("utf-8"), numbered)
+
+
+def render_chart(numbered: NumberedProcedure, ctx: RenderContext | None = None,
+                 fmt: str = "svg", timeout: float = 60) -> bytes:
+    """The chart as file content: ``dot`` (the source), ``svg``, ``png`` or ``pdf``."""
+    from . import engine
+
+    ctx = ctx or RenderContext()
+    if fmt == "dot":
+        return dot_source(numbered, ctx).encode("utf-8")
+    if fmt == "svg":
+        return render_svg(numbered, ctx, timeout).encode("utf-8")
+    return engine.layout(dot_source(numbered, ctx), fmt, choose_engine(numbered, ctx.engine),
+                         timeout=timeout)
+
+
+def chart_description(numbered: NumberedProcedure) -> str:
+    """The SVG's ``<desc>``: the purpose, else a sentence about the chart."""
+    purpose = (numbered.meta.purpose or "").strip()
+    if purpose:
+        return purpose
+    return f"Flowchart of the procedure {numbered.title}, {len(numbered.steps)} steps."
+
+
+def too_large(numbered: NumberedProcedure) -> bool:
+    """More nodes than the layout handles in reasonable time (it grows roughly
+    with the square of the size): the CLI warns and refuses without --force."""
+    return len(numbered.items) > MAX_NODES
+
+
+def check_text_support(numbered: NumberedProcedure,
+                       engine: str = "graphviz-pure") -> list[TextWarning]:
+    """Warnings (rule ``unsupported-script``) for characters that the bundled
+    engine draws as empty boxes in PNG (CJK, Arabic, Indic scripts, emoji, most
+    symbols). Nothing for ``dot``, which uses the system's fonts. When a
+    system ``dot`` is installed, ``choose_engine`` switches to it."""
+    if engine != "graphviz-pure":
+        return []
+    from .engine import system_dot_available
+
+    found: dict[str, None] = {}
+    first: Item | None = None
+    for item in numbered.items:
+        chars = unsupported_chars(_chart_text(item))
+        if chars and first is None:
+            first = item
+        found.update(dict.fromkeys(chars))
+    if not found:
+        return []
+    sample = "".join(list(found)[:8])
+    if system_dot_available():
+        action = "the system Graphviz `dot` is used instead"
+    else:
+        action = "install Graphviz and render with `--engine dot` for PNG charts"
+    return [TextWarning(first.line if first else 1,
+                        f"the bundled layout engine cannot draw {len(found)} character(s) of "
+                        f"this procedure ({sample}); its PNG shows them as empty boxes",
+                        action)]
+
+
+@dataclass(frozen=True)
+class TextWarning:
+    """One ``unsupported-script`` warning: where, what, and what to do."""
+
+    line: int
+    message: str
+    hint: str
+
+
+def choose_engine(numbered: NumberedProcedure, requested: str) -> str:
+    """The requested engine, except that text the bundled engine cannot draw
+    is laid out by a system ``dot`` when one is installed."""
+    from .engine import system_dot_available
+
+    if requested == "graphviz-pure" and system_dot_available() and any(
+            unsupported_chars(_chart_text(item)) for item in numbered.items):
+        return "dot"
+    return requested
+
+
+def _chart_text(item: Item) -> str:
+    """Everything the chart draws for ``item``: text, warnings, branch labels, lane."""
+    return " ".join([item.label, *item.warnings, *(n.label or "" for n in item.next),
+                     item.lane or ""])
+
+
+def node_link(item: Item, ctx: RenderContext) -> str | None:
+    """Where a click on the node leads: the called procedure's page for a
+    call, else its first safe ``link``, rewritten to work from the output
+    folder exactly as the written SOP does (``render.links``). Unsafe links
+    are never emitted."""
+    if item.kind == "call" and item.call_id:
+        return page_href(item.call_id, ctx.page_suffix)
+    for link in item.links:
+        href = rewrite_link(re.sub(r"[\x00-\x1f\x7f]", "", link), ctx.link_base)
+        if href is not None and is_safe_link(href):
+            return url_quote(href)
+    return None
+
+
+# ---------------------------------------------------------------- helpers
+
+def _checked(attrs: dict[str, str]) -> dict[str, str]:
+    bad = set(attrs) - ALLOWED_ATTRIBUTES
+    if bad:  # a programming error, not an author's: fail loudly in tests
+        raise ValueError(f"Graphviz attribute(s) not in the allowlist: {sorted(bad)}")
+    return attrs
+
+
+def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
+    style = KIND_STYLES.get(item.kind, KIND_STYLES["step"])
+    lines = _main_lines(item)
+    for warning in item.warnings:
+        lines += _wrapped(f"Caution: {warning}", WRAP, FONT_SIZE - 1, WARN_INK, bold_prefix=1)
+    url = node_link(item, ctx)
+    caption = _caption(item, url)
+    if caption:
+        lines.append(Line(((caption, False),), SMALL_SIZE, LINK_INK if url else MUTED))
+    attrs = {"label": _html_label(lines), "shape": style.shape, "fillcolor": style.fill,
+             "color": style.line,
+             "style": style.style + ("" if item.reachable else ",dashed")}
+    if style.peripheries != 1:
+        attrs["peripheries"] = str(style.peripheries)
+    if item.warnings:
+        attrs.update(color=WARN_LINE, penwidth="2.4", fillcolor="#fffbeb")
+    tips = [*item.notes] + ([url] if url else [])
+    if url or item.notes:
+        attrs["tooltip"] = graphviz.escape(_plain("\n".join([item.label, *tips])))
+    if url:
+        attrs["URL"] = graphviz.escape(url)
+        attrs["target"] = "_top"
+    return _checked(attrs)
+
+
+def _main_lines(item: Item) -> list[Line]:
+    text = (item.call_title or item.call_id or "") if item.kind == "call" else item.text
+    width = DIAMOND_WRAP if item.kind == "decide" else WRAP
+    if item.number is None:
+        return _wrapped(text, width, FONT_SIZE)
+    return _wrapped(f"{item.number}. {text}", width, FONT_SIZE, bold_prefix=1)
+
+
+def _caption(item: Item, url: str | None) -> str | None:
+    """A small line under the text: the called procedure, the link's host,
+    the duration."""
+    parts = []
+    if item.kind == "call" and item.call_id:
+        parts.append(f"procedure {item.call_id}")
+    elif url:
+        parts.append(_link_hint(url))
+    if item.duration and item.minutes is not None:
+        parts.append(item.duration.strip())
+    return _plain(" · ".join(parts)) if parts else None
+
+
+def _link_hint(url: str) -> str:
+    """A short, readable name for where a link goes: its host or file name."""
+    parts = urlsplit(unquote(url))
+    if parts.scheme == "mailto":
+        return "» " + parts.path[:28]
+    if parts.netloc:
+        return "» " + parts.netloc[:28]
+    name = posixpath.basename(parts.path.rstrip("/")) or parts.path
+    return "» " + name[:28]
+
+
+def _wrapped(text: str, width: int, size: int, color: str | None = None,
+             bold_prefix: int = 0) -> list[Line]:
+    """Wrap ``text``; the first ``bold_prefix`` words of its first line are bold."""
+    out = []
+    for n, line in enumerate(wrap(_plain(text), width)):
+        if n == 0 and bold_prefix:
+            words = line.split(" ")
+            head, tail = " ".join(words[:bold_prefix]), " ".join(words[bold_prefix:])
+            runs = ((head, True),) + (((" " + tail, False),) if tail else ())
+        else:
+            runs = ((line, False),)
+        out.append(Line(runs, size, color))
+    return out
+
+
+def _edge_attrs(numbered: NumberedProcedure, source: str, target: str,
+                label: str | None, reverse: bool) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if label:
+        lines = [Line(((text, False),), SMALL_SIZE) for text in wrap(_plain(label), EDGE_WRAP)]
+        # The label sits on a white chip: readable over edges and on dark pages.
+        html_label = _html_label(lines, chip=True, base_size=SMALL_SIZE)
+        if reverse:
+            # A loop's mid-edge label can land under a node it passes (seen
+            # with graphviz-pure and newrank): put it where the branch leaves
+            # the decision, which is the head of the reversed edge.
+            attrs.update(headlabel=html_label, labeldistance="2", labelangle="30")
+        else:
+            attrs["label"] = html_label
+    src, tgt = numbered.item(source), numbered.item(target)
+    if reverse:
+        attrs["dir"] = "back"  # written reversed by dot_edges
+    elif src.lane == tgt.lane and src.kind != "decide":
+        attrs["weight"] = "3"  # keep the plain flow inside a lane straight
+    return _checked(attrs)
+
+
+def _html_label(lines: list[Line], chip: bool = False, base_size: int = FONT_SIZE) -> str:
+    """An HTML-like label from lines of text runs. Author text is escaped;
+    where the engine would size a line too narrow (non-ASCII text), the
+    label is wrapped in a table cell of our own estimated width."""
+    body = "<br/>".join(_html_line(line, base_size) for line in lines)
+    need = max((text_width(line) for line in lines), default=0.0)
+    guess = max((engine_width(line) for line in lines), default=0.0)
+    if chip:
+        return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2" '
+                f'bgcolor="white"><tr><td{_width(need, guess)}>{body}</td></tr></table>>')
+    if need > guess + 0.5:
+        return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
+                f'<tr><td{_width(need, guess)}>{body}</td></tr></table>>')
+    return f"<{body}>"
+
+
+def _width(need: float, guess: float) -> str:
+    return f' width="{math.ceil(need) + 1}"' if need > guess + 0.5 else ""
+
+
+def _html_line(line: Line, base_size: int) -> str:
+    runs = "".join(f"<b>{_esc(t)}</b>" if bold else _esc(t) for t, bold in line.runs)
+    attrs = ""
+    if line.size != base_size:
+        attrs += f' point-size="{line.size}"'
+    if line.color:
+        attrs += f' color="{line.color}"'
+    return f"<font{attrs}>{runs}</font>" if attrs else runs
+
+
+def _esc(text: str) -> str:
+    """Author text inside an HTML-like label: XML-escaped, and backslashes
+    doubled, since Graphviz expands ``\\N``, ``\\G``… even inside HTML labels."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;").replace("\\", "\\\\"))
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _plain(text: str) -> str:
+    """Text without the characters XML cannot carry (control characters)."""
+    return _UNPRINTABLE.sub("", text.replace("\t", " "))
+
+
+def _short(item: Item) -> str:
+    if item.number is not None:
+        return str(item.number)
+    return "start" if item.kind == "start" else "end"

@@ -1,0 +1,126 @@
+"""Render stage, last step of the flowchart: the engine's SVG → the SVG we ship.
+
+``engine.layout`` returns what Graphviz wrote; this module makes it fit to be
+inlined in a page next to other charts, and to be read by assistive tools:
+
+- a ``<title>`` and ``<desc>`` (procedure title and purpose) as the root's
+  first children, referenced by ``aria-labelledby`` with ``role="img"``;
+- every ``id`` (``graph0``, ``node1``, ``a_node1``, ``clust1``, ``edge1``…)
+  and every reference to one (``href="#…"``, ``url(#…)``) prefixed with the
+  procedure's id, so two charts on one page never collide;
+- the engine's per-element titles (generated DOT names such as ``n3``, shown
+  by browsers on hover) replaced by readable text;
+- defence in depth: no ``<script>``, no ``<foreignObject>``, no ``on*=``
+  attribute and no unsafe link survives, whatever the engine wrote.
+
+It works on the text with regular expressions over tags (the engine's output
+is regular and XML-escaped), so the engine's formatting is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..checks.links import is_safe_link
+
+_TAG = re.compile(r"<[^<>]*>")
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_TITLE = re.compile(r"<title>([^<]*)</title>")
+_URL_REF = re.compile(r"url\(#([^)]*)\)")
+_TAG_PARTS = re.compile(r"(<[A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|"
+                        r"[^\s\"'>]+))?)*)(\s*/?>)")
+_ATTR = re.compile(r"(\s+)([^\s=/>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
+_DANGEROUS = re.compile(r"<(script|foreignObject)\b.*?(</\1\s*>|/>)", re.S | re.I)
+_PROLOG = re.compile(r"\A(?:\s*(?:<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->))*\s*", re.S)
+
+
+def finish_svg(svg: str, numbered) -> str:
+    """``postprocess`` with everything taken from the numbered procedure: the
+    engine's SVG for ``dot.dot_source(numbered)`` → the SVG we ship."""
+    from .dot import chart_description, svg_titles
+
+    return postprocess(svg, prefix=numbered.id, title=numbered.title,
+                       desc=chart_description(numbered), titles=svg_titles(numbered))
+
+
+def postprocess(svg: str, *, prefix: str, title: str, desc: str,
+                titles: dict[str, str] | None = None) -> str:
+    """The finished chart (see the module docstring)."""
+    p = safe_prefix(prefix)
+    svg = sanitize(svg)
+    titles = titles or {}
+
+    def retitle(m: re.Match) -> str:
+        name = html.unescape(m.group(1))
+        return f"<title>{_xml(titles.get(name, name))}</title>"
+
+    svg = _TITLE.sub(retitle, svg)
+    svg = _TAG.sub(lambda m: _prefix_tag(m.group(0), p), svg)
+    m = _SVG_OPEN.search(svg)
+    if not m:
+        return svg
+    opening = m.group(0)
+    opening = (opening[:-1] + f' role="img" aria-labelledby="{p}-title {p}-desc">')
+    head = (f'\n<title id="{p}-title">{_xml(title)}</title>'
+            f'\n<desc id="{p}-desc">{_xml(desc)}</desc>')
+    return svg[:m.start()] + opening + head + svg[m.end():]
+
+
+def safe_prefix(procedure_id: str) -> str:
+    """The procedure's id as an XML name: other characters become "_"."""
+    p = re.sub(r"[^A-Za-z0-9_.-]", "_", procedure_id) or "chart"
+    return p if re.match(r"[A-Za-z_]", p) else "_" + p
+
+
+def sanitize(svg: str) -> str:
+    """Remove scripts, foreign objects, event attributes and unsafe links."""
+    svg = _DANGEROUS.sub("", svg)
+    return _TAG.sub(lambda m: _clean_tag(m.group(0)), svg)
+
+
+def _clean_tag(tag: str) -> str:
+    m = _TAG_PARTS.fullmatch(tag)
+    if not m:
+        return tag  # a comment, declaration or closing tag: no attributes
+    kept = []
+    for a in _ATTR.finditer(m.group(2)):
+        name, value = a.group(2), html.unescape((a.group(3) or "").strip("\"'"))
+        if name.lower().startswith("on"):
+            continue
+        if name.lower() in ("href", "xlink:href") and not value.startswith("#") \
+                and not is_safe_link(value):
+            continue
+        kept.append(a.group(0))
+    return m.group(1) + "".join(kept) + m.group(3)
+
+
+def inline(svg: str) -> str:
+    """The SVG without its XML declaration, doctype and leading comments, for
+    inlining in an HTML page."""
+    return _PROLOG.sub("", svg, count=1)
+
+
+def _prefix_tag(tag: str, p: str) -> str:
+    m = _TAG_PARTS.fullmatch(tag)
+    if not m:
+        return tag
+
+    def one(a: re.Match) -> str:
+        name, raw = a.group(2), a.group(3)
+        if raw is None or not raw.startswith('"'):
+            return a.group(0)
+        value = raw[1:-1]
+        if name == "id":
+            value = f"{p}-{value}"
+        elif name in ("href", "xlink:href") and value.startswith("#"):
+            value = f"#{p}-{value[1:]}"
+        elif name not in ("xlink:title", "title"):  # tooltips are text, not references
+            value = _URL_REF.sub(lambda u: f"url(#{p}-{u.group(1)})", value)
+        return f'{a.group(1)}{name}="{value}"'
+
+    return m.group(1) + _ATTR.sub(one, m.group(2)) + m.group(3)
+
+
+def _xml(text: str) -> str:
+    return html.escape(text, quote=True)
