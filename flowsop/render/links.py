@@ -94,14 +94,6 @@ def url_quote(url: str) -> str:
 md_url = url_quote
 
 
-def md_link(text: str, url: str, link_base: str = "") -> str:
-    """A ``[text](url)`` link, or the escaped text alone when the link is unsafe."""
-    href = rewrite_link(url, link_base)
-    if href is None:
-        return f"{md_escape(text)} (link refused: not http, https, mailto or a relative path)"
-    return f"[{md_escape(text)}]({url_quote(href)})"
-
-
 def slug(text: str) -> str:
     """An anchor fragment from author text: lower-case words joined by "-"."""
     s = re.sub(r"[^\w]+", "-", text.lower()).strip("-")

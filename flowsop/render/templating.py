@@ -20,8 +20,8 @@ from markupsafe import escape
 
 from ..procedure import Item, Next, NumberedProcedure
 from . import RenderContext
-from .links import (is_safe_link, md_block, md_escape, md_link, md_url, page_href, rewrite_link,
-                    slug, url_quote)
+from .links import (is_safe_link, md_block, md_escape, md_url, page_href, rewrite_link, slug,
+                    url_quote)
 
 
 @lru_cache(maxsize=1)
@@ -210,4 +210,4 @@ def inline_svg(svg: str | None) -> tuple[str | None, str | None]:
 
 
 __all__ = ["environment", "render_template", "build_view", "SopView", "ItemView", "Flow",
-           "Href", "inline_svg", "md_link"]
+           "Href", "inline_svg"]
