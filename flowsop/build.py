@@ -17,7 +17,7 @@ import json
 import os
 import posixpath
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -107,6 +107,8 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
             data = _render_one(n, fmt, ctx, charts.get(n.id))
             if data is not None:
                 files[output_name(n.id, fmt)] = data
+            if fmt == "mermaid" and data is not None:
+                result.diagnostics += _mermaid_limits(e, n, data)
     if options.index:
         from .render.index import render_index_html, render_index_md
         rows = _index_rows(entries, numbered, callers, options)
@@ -170,10 +172,29 @@ def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes |
     if fmt == "dot":
         from .render.dot import dot_source
         return dot_source(n, ctx).encode()
-    if fmt in ("md", "html") and svg is None:
+    if fmt == "mermaid":  # Mermaid lays out its own chart: no engine needed
+        from .render.mermaid import render_mermaid
+        return render_mermaid(n, ctx).encode()
+    if fmt in ("md", "html", "fragment") and svg is None:
         return None  # the chart failed: an engine diagnostic says why
+    if fmt == "fragment":
+        from .render.fragment import render_fragment
+        return render_fragment(n, ctx).encode()
     from .render.text import TEXT_RENDERERS
+    if fmt in ("md", "checklist"):
+        # Markdown pages link to their siblings' Markdown pages.
+        ctx = replace(ctx, page_suffix=".md")
     return TEXT_RENDERERS[fmt](n, ctx).encode()
+
+
+def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnostic]:
+    from .diagnostics import FILE_START
+    from .render.mermaid import LIMITS_RULE, limits_warning
+    message = limits_warning(n, data.decode("utf-8"))
+    if message is None:
+        return []
+    return [Diagnostic(e.display, FILE_START, Severity.WARNING, LIMITS_RULE, message,
+                       "split the procedure with 'call', or publish the SVG chart instead")]
 
 
 def _index_rows(entries, numbered, callers, options) -> list[dict]:

@@ -157,7 +157,7 @@ def _item(node: Node, graph, procedure: Procedure, following: Node | None,
             for label in (data.get("labels") or (None,)):
                 nexts.append(_next(node, tnode, label, following, implicit))
     return Item(
-        id=node.id, anchor=anchor(node.id), kind=node.kind, number=node.number,
+        id=node.id, anchor=anchor(node), kind=node.kind, number=node.number,
         text=node.text, segments=_segments(node.text, first_use.get(node.id, [])), lane=node.lane,
         notes=tuple(node.attrs("note")), links=tuple(node.attrs("link")),
         warnings=tuple(node.attrs("warning")), duration=duration,
@@ -184,8 +184,11 @@ def _next(node: Node, target: Node, label: str | None, following: Node | None,
                 outcome=target.text if target.kind == "end" else None, implicit=silent)
 
 
-def anchor(node_id: str) -> str:
-    return f"step-{node_id}" if not node_id.startswith("step-") else node_id
+def anchor(node: Node) -> str:
+    """The HTML anchor of a node: ``step-<ID>`` for an author's ID; a generated
+    ID (``step-4``, ``decide-2``) is its own anchor. An author's ID never starts
+    with a digit, so the two kinds cannot collide."""
+    return node.id if node.auto_id else f"step-{node.id}"
 
 
 def _first_uses(meta: Meta, nodes: list[Node]) -> dict[str, list[tuple[str, str]]]:
