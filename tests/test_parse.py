@@ -514,3 +514,19 @@ def test_messages_never_name_lark_tokens(text):
     for d in diags:
         assert not LARK_WORDS.search(d.message), d.message
         assert not d.hint or not LARK_WORDS.search(d.hint), d.hint
+
+
+# ------------------------------------------------------------------ the language guide
+
+def test_the_language_guide_examples_read_without_syntax_errors():
+    from conftest import REPO
+
+    guide = (REPO / "docs" / "language.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```\n(.*?)^```", guide, re.S | re.M)
+    assert len(blocks) >= 5
+    for block in blocks:
+        rules = {d.rule for d in load(block).diagnostics}
+        assert not rules & {"syntax", "front-matter"}, block
+    # The first example is the issue's, complete: it checks clean.
+    assert blocks[0] == DISPATCH
+    assert load(blocks[0]).diagnostics == []
