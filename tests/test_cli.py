@@ -228,9 +228,18 @@ def _explode(*args, **kwargs):
     raise RuntimeError("boom")
 
 
-def test_internal_error_is_exit_3_with_one_line(cwd, capsys, monkeypatch):
+@pytest.fixture
+def broken_rule(monkeypatch):
+    """A rule that raises: a bug in flowsop, not in the author's file."""
+    from dataclasses import replace
+
+    from flowsop.checks import RULES
+
+    monkeypatch.setitem(RULES, "dead-end", replace(RULES["dead-end"], check=_explode))
+
+
+def test_internal_error_is_exit_3_with_one_line(cwd, capsys, broken_rule):
     write(cwd, "ok.flow", CLEAN)
-    monkeypatch.setattr("flowsop.api.load_text", _explode)
     code, out, err = run(capsys, "check", "ok.flow")
     assert code == 3
     lines = err.strip().splitlines()
@@ -238,9 +247,8 @@ def test_internal_error_is_exit_3_with_one_line(cwd, capsys, monkeypatch):
     assert "Traceback" not in err
 
 
-def test_internal_error_traceback_with_debug(cwd, capsys, monkeypatch):
+def test_internal_error_traceback_with_debug(cwd, capsys, broken_rule):
     write(cwd, "ok.flow", CLEAN)
-    monkeypatch.setattr("flowsop.api.load_text", _explode)
     code, _, err = run(capsys, "check", "ok.flow", "--debug")
     assert code == 3 and "Traceback" in err and "RuntimeError: boom" in err
 
