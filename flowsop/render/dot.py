@@ -222,14 +222,15 @@ def check_text_support(numbered: NumberedProcedure,
         found.update(dict.fromkeys(chars))
     if not found:
         return []
-    sample = "".join(list(found)[:8])
+    sample = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
     if system_dot_available():
         action = "the system Graphviz `dot` is used instead"
     else:
         action = "install Graphviz and render with `--engine dot` for PNG charts"
     return [TextWarning(first.line if first else 1,
-                        f"the bundled layout engine cannot draw {len(found)} character(s) of "
-                        f"this procedure ({sample}); its PNG shows them as empty boxes",
+                        f"the bundled layout engine cannot draw {len(found)} "
+                        f"character{'s' if len(found) > 1 else ''} of this procedure ({sample}): "
+                        "its PNG chart shows them as empty boxes",
                         action)]
 
 

@@ -31,7 +31,8 @@ _URL_REF = re.compile(r"url\(#([^)]*)\)")
 _TAG_PARTS = re.compile(r"(<[A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|"
                         r"[^\s\"'>]+))?)*)(\s*/?>)")
 _ATTR = re.compile(r"(\s+)([^\s=/>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
-_DANGEROUS = re.compile(r"<(script|foreignObject)\b.*?(</\1\s*>|/>)", re.S | re.I)
+_DANGEROUS = re.compile(r"<(script|foreignObject)\b[^>]*/>|<(script|foreignObject)\b.*?</\2\s*>"
+                        r"|</?(?:script|foreignObject)\b[^>]*>", re.S | re.I)
 _PROLOG = re.compile(r"\A(?:\s*(?:<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->))*\s*", re.S)
 
 
