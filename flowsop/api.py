@@ -27,10 +27,22 @@ class Loaded:
     graph: object
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: str = ""
+    #: Procedure id → title in its library, so that a call names what it runs.
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not any(d.severity.value == "error" for d in self.diagnostics)
+
+    def render(self, fmt: str = "svg", **options) -> str | bytes:
+        """The procedure in one output format (a name of ``render.FORMATS``):
+        text, or bytes for ``png`` and ``pdf``. Options: ``today``, ``engine``
+        ("graphviz-pure" or "dot"), ``link_base``, ``page_suffix``, ``titles``;
+        for ``fragment`` also ``show`` ("chart", "steps", "both", "sop"),
+        ``alt`` and ``caption``. Raises ``ValueError`` for an unknown format or
+        a procedure with errors, ``render.engine.EngineError`` when the layout
+        engine fails."""
+        return _render(self, fmt, dict(options))
 
 
 def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None,
@@ -67,3 +79,57 @@ def load_file(path: str | Path, display: str | None = None, **kwargs) -> Loaded:
     """Read and load one ``.flow`` file. Raises ``SourceError`` if it is not text."""
     text = read_source(path)
     return load_text(text, display or str(path), default_id=Path(path).stem, **kwargs)
+
+
+# ------------------------------------------------------------------ embedding
+
+def load(path_or_text: str | Path, *, path: str | None = None,
+         today: _dt.date | str | None = None, library: str | Path | None = None) -> Loaded:
+    """``flowsop.load``: a ``Path`` or a string ending in ``.flow`` (on one
+    line) is read as a file; any other string is the procedure's own text,
+    named ``path`` in diagnostics. ``library`` is the folder of the other
+    procedures, read for the titles that calls show."""
+    if isinstance(today, str):
+        today = _dt.date.fromisoformat(today)
+    if isinstance(path_or_text, Path) or (
+            isinstance(path_or_text, str) and path_or_text.endswith(".flow")
+            and "\n" not in path_or_text):
+        loaded = load_file(path_or_text, path, today=today)
+    else:
+        name = path or "<text>"
+        loaded = load_text(path_or_text, name, today=today,
+                           default_id=Path(path).stem if path else "procedure")
+    if library is not None:
+        for file in sorted(Path(library).rglob("*.flow")):
+            try:
+                other = parse_text(read_source(file), str(file), file.stem)[0]
+            except Exception:  # noqa: BLE001 - an unreadable neighbour only loses its title
+                continue
+            loaded.titles.setdefault(other.id, other.title)
+    return loaded
+
+
+def _render(loaded: Loaded, fmt: str, options: dict) -> str | bytes:
+    from .build import NEEDS_LAYOUT, _render_one
+    from .procedure import number_procedure
+    from .render import BINARY_FORMATS, FORMATS, RenderContext
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
+    errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
+    if errors:
+        d = errors[0]
+        raise ValueError(f"{d.path}:{d.line}:{d.column}: {d.message} ({len(errors)} error(s); "
+                         "a procedure with errors is not rendered)")
+    fragment = {k: options.pop(k) for k in ("show", "alt", "caption") if k in options}
+    titles = options.pop("titles", None) or loaded.titles
+    ctx = RenderContext(**options)
+    numbered = number_procedure(loaded.procedure, loaded.graph, titles=titles)
+    if fmt in NEEDS_LAYOUT:
+        from .render.dot import render_svg
+        ctx.svg = render_svg(numbered, ctx)
+    if fmt == "fragment":
+        from .render.fragment import render_fragment
+        return render_fragment(numbered, ctx, **fragment)
+    data = _render_one(numbered, fmt, ctx, ctx.svg.encode("utf-8") if ctx.svg else None)
+    return data if fmt in BINARY_FORMATS else data.decode("utf-8")

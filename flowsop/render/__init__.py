@@ -21,6 +21,8 @@ FORMATS: dict[str, str] = {
     "html": ".html",
     "checklist": ".checklist.md",
     "csv": ".csv",
+    "mermaid": ".mmd",
+    "fragment": ".fragment.html",
 }
 DEFAULT_FORMATS = ("svg", "md", "html", "checklist", "csv")
 BINARY_FORMATS = ("png", "pdf")
