@@ -83,9 +83,10 @@ def passive_phrases(sentence: str) -> Iterator[Hit]:
         hit = _inverted_passive(sentence, words)
         if hit:
             yield hit
+    consumed = -1   # "is being rebuilt" is one phrase, not two
     for i, w in enumerate(words):
         form = _be_form(w.text)
-        if form is None and w.text not in GET_FORMS:
+        if (form is None and w.text not in GET_FORMS) or i <= consumed:
             continue
         if i > 0 and words[i - 1].text == "there":
             continue  # "there is limited stock": existential, not passive
@@ -109,9 +110,12 @@ def passive_phrases(sentence: str) -> Iterator[Hit]:
                     or (p.text in ("signed", "logged", "checked")
                         and _next(words, j) in ("in", "out", "on", "off"))):
                 continue
-        start = w.start
-        if i > 0 and words[i - 1].text in AUXILIARIES and form is not None:
-            start = words[i - 1].start  # "must be approved", "has been tested"
+        consumed = j
+        start, k = w.start, i - 1
+        while k >= 0 and k >= i - 3 and _is_adverb(words[k].text) and form is not None:
+            k -= 1
+        if k >= 0 and words[k].text in AUXILIARIES and form is not None:
+            start = words[k].start  # "must be approved", "has then been tested"
         yield Hit(start, p.end, sentence[start:p.end])
 
 
