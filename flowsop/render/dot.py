@@ -382,8 +382,10 @@ def _html_label(lines: list[Line], chip: bool = False, base_size: int = FONT_SIZ
     where the engine would size a line too narrow (non-ASCII text), the
     label is wrapped in a table cell of our own estimated width."""
     body = "<br/>".join(_html_line(line, base_size) for line in lines)
-    need = max((text_width(line) for line in lines), default=0.0)
-    guess = max((engine_width(line) for line in lines), default=0.0)
+    need = guess = 0.0
+    if not all(line.text.isascii() for line in lines):  # the engine sizes ASCII right
+        need = max(text_width(line) for line in lines)
+        guess = max(engine_width(line) for line in lines)
     if chip:
         return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2" '
                 f'bgcolor="white"><tr><td{_width(need, guess)}>{body}</td></tr></table>>')

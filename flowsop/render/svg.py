@@ -28,6 +28,9 @@ _TAG = re.compile(r"<[^<>]*>")
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _URL_REF = re.compile(r"url\(#([^)]*)\)")
+# A tag that may hold an id, a link, an event attribute or a reference: the
+# only ones worth a look (most tags are paths and text).
+_INTERESTING_TAG = re.compile(r"<[^<>]*?(?:\sid=|href=|\son|url\(#)[^<>]*>", re.I)
 _TAG_PARTS = re.compile(r"(<[A-Za-z][\w:.-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|"
                         r"[^\s\"'>]+))?)*)(\s*/?>)")
 _ATTR = re.compile(r"(\s+)([^\s=/>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
@@ -49,7 +52,8 @@ def postprocess(svg: str, *, prefix: str, title: str, desc: str,
                 titles: dict[str, str] | None = None) -> str:
     """The finished chart (see the module docstring)."""
     p = safe_prefix(prefix)
-    svg = sanitize(svg)
+    svg = _DANGEROUS.sub("", svg)
+    svg = _INTERESTING_TAG.sub(lambda m: _fix_tag(m.group(0), p), svg)
     titles = titles or {}
 
     def retitle(m: re.Match) -> str:
@@ -57,7 +61,6 @@ def postprocess(svg: str, *, prefix: str, title: str, desc: str,
         return f"<title>{_xml(titles.get(name, name))}</title>"
 
     svg = _TITLE.sub(retitle, svg)
-    svg = _TAG.sub(lambda m: _prefix_tag(m.group(0), p), svg)
     m = _SVG_OPEN.search(svg)
     if not m:
         return svg
@@ -77,23 +80,7 @@ def safe_prefix(procedure_id: str) -> str:
 def sanitize(svg: str) -> str:
     """Remove scripts, foreign objects, event attributes and unsafe links."""
     svg = _DANGEROUS.sub("", svg)
-    return _TAG.sub(lambda m: _clean_tag(m.group(0)), svg)
-
-
-def _clean_tag(tag: str) -> str:
-    m = _TAG_PARTS.fullmatch(tag)
-    if not m:
-        return tag  # a comment, declaration or closing tag: no attributes
-    kept = []
-    for a in _ATTR.finditer(m.group(2)):
-        name, value = a.group(2), html.unescape((a.group(3) or "").strip("\"'"))
-        if name.lower().startswith("on"):
-            continue
-        if name.lower() in ("href", "xlink:href") and not value.startswith("#") \
-                and not is_safe_link(value):
-            continue
-        kept.append(a.group(0))
-    return m.group(1) + "".join(kept) + m.group(3)
+    return _INTERESTING_TAG.sub(lambda m: _fix_tag(m.group(0), None), svg)
 
 
 def inline(svg: str) -> str:
@@ -102,25 +89,35 @@ def inline(svg: str) -> str:
     return _PROLOG.sub("", svg, count=1)
 
 
-def _prefix_tag(tag: str, p: str) -> str:
+def _fix_tag(tag: str, p: str | None) -> str:
+    """One tag: event attributes and unsafe links dropped; with a prefix
+    ``p``, ids and references to them prefixed."""
     m = _TAG_PARTS.fullmatch(tag)
     if not m:
-        return tag
-
-    def one(a: re.Match) -> str:
+        return tag  # a comment, declaration or closing tag: no attributes
+    out = [m.group(1)]
+    for a in _ATTR.finditer(m.group(2)):
         name, raw = a.group(2), a.group(3)
-        if raw is None or not raw.startswith('"'):
-            return a.group(0)
-        value = raw[1:-1]
+        low = name.lower()
+        value = html.unescape(raw[1:-1] if raw and raw[0] in "\"'" else raw or "")
+        if low.startswith("on"):
+            continue
+        if low in ("href", "xlink:href") and not value.startswith("#") \
+                and not is_safe_link(value):
+            continue
+        if p is None or raw is None or not raw.startswith('"'):
+            out.append(a.group(0))
+            continue
+        text = raw[1:-1]
         if name == "id":
-            value = f"{p}-{value}"
-        elif name in ("href", "xlink:href") and value.startswith("#"):
-            value = f"#{p}-{value[1:]}"
-        elif name not in ("xlink:title", "title"):  # tooltips are text, not references
-            value = _URL_REF.sub(lambda u: f"url(#{p}-{u.group(1)})", value)
-        return f'{a.group(1)}{name}="{value}"'
-
-    return m.group(1) + _ATTR.sub(one, m.group(2)) + m.group(3)
+            text = f"{p}-{text}"
+        elif low in ("href", "xlink:href") and text.startswith("#"):
+            text = f"#{p}-{text[1:]}"
+        elif low not in ("xlink:title", "title"):  # tooltips are text, not references
+            text = _URL_REF.sub(lambda u: f"url(#{p}-{u.group(1)})", text)
+        out.append(f'{a.group(1)}{name}="{text}"')
+    out.append(m.group(3))
+    return "".join(out)
 
 
 def _xml(text: str) -> str:

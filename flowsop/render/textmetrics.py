@@ -97,6 +97,8 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def cells(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
