@@ -14,7 +14,8 @@ def register(sub, common) -> None:
                        description="Check .flow files (folders are searched for *.flow).",
                        epilog="Example: flowsop check diagrams/ --format json")
     c.add_argument("paths", nargs="+", metavar="PATH", help="a .flow file, a folder, or - for stdin")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="sarif: SARIF 2.1.0 for code-scanning views in CI")
     c.add_argument("--strict", action="store_true", help="warnings also make the exit status 1")
     c.add_argument("--select", metavar="RULES", action="append", default=[],
                    help="report only these rules (comma-separated)")
@@ -42,6 +43,9 @@ def cmd_check(args) -> int:
     diagnostics = [d for r in results for d in r.diagnostics]
     if args.format == "json":
         print(format_json(diagnostics))
+    elif args.format == "sarif":
+        from ..sarif import format_sarif
+        print(format_sarif(diagnostics))
     else:
         use_colour = colour(sys.stdout)
         for r in results:
