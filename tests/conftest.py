@@ -36,6 +36,14 @@ scope:
 """
 
 
+#: The rules of issue 2 (the structural checks). Tests about cascades compare
+#: exact lists of these, so that rules added later (style, library) do not
+#: change what those tests are about.
+STRUCTURE_RULES = ("syntax", "front-matter", "duplicate-id", "undefined-target",
+                   "missing-start", "missing-end", "dead-end", "unreachable", "no-exit",
+                   "decision-branches", "duplicate-branch", "end-has-next")
+
+
 def load(text: str, path: str = "t.flow", **kwargs):
     """``api.load_text`` with today pinned."""
     kwargs.setdefault("today", TODAY)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FRONT, found, load
+from conftest import FRONT, STRUCTURE_RULES, found, load
 
-# Every body below is checked with a full title page, so that a test that
-# expects "only X" is not also about missing-metadata.
+# Every body below is checked with a full title page and compared over the
+# structural rules, so that a test that expects "only X" is about cascades of
+# the structural checks, not about the title page or the wording.
 
 
 def diags(body: str, **kwargs) -> list[tuple[str, int, int]]:
-    """(rule, line, column) with line numbers counted from the body's first line."""
+    """(rule, line, column) of the structural rules, with line numbers counted
+    from the body's first line."""
+    kwargs.setdefault("rules", STRUCTURE_RULES)
     offset = FRONT.count("\n")
     return [(r, line - offset if line > offset else line, col)
             for r, line, col in found(FRONT + body, **kwargs)]
@@ -92,7 +95,8 @@ def test_an_undefined_target_covers_the_loop_before_it():
 
 
 def test_duplicate_id_points_at_the_second_and_names_the_first():
-    loaded = load(FRONT + "start: s\nstep book: a\nstep: b\nstep book: c\nend: e\n")
+    loaded = load(FRONT + "start: s\nstep book: a\nstep: b\nstep book: c\nend: e\n",
+                  rules=STRUCTURE_RULES)
     [d] = loaded.diagnostics
     offset = FRONT.count("\n")
     assert (d.rule, d.line - offset, d.column) == ("duplicate-id", 4, 6)

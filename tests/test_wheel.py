@@ -50,7 +50,8 @@ def test_the_wheel_installs_and_checks_from_outside_the_repository(tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(DIAGRAMS / "dispatch-onsite.flow", work)
+    for name in ("dispatch-onsite.flow", "order-parts.flow"):   # the first calls the second
+        shutil.copy(DIAGRAMS / name, work)
     # The package and its grammar come from the fresh venv, not from this checkout.
     where = ok(sh(bindir / "python", "-c",
                   "import flowsop, flowsop.parse.grammar as g; print(flowsop.__file__); "
