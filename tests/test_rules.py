@@ -11,6 +11,11 @@ The (rule, line, column) of every diagnostic of the folder's rule, and of any
 other rule the fixture names in an ``expect`` line, must equal the declared
 list exactly. A passing fixture gives no diagnostic of the folder's rule.
 An optional ``# today: YYYY-MM-DD`` line sets the date (default: conftest.TODAY).
+
+A ``.flow`` fixture goes through ``flowsop.api.load_text`` (the parse and
+procedure rules). A folder fixture goes through ``flowsop check FOLDER --format
+json``, the way a library is checked; its expectations may be in any of its
+files and name that file (library rules need folder fixtures).
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ def run_folder(path: Path, capsys):
     command line (the public way to check a library), read back as JSON."""
     from flowsop.cli import main
 
-    files = sorted(path.rglob("*.flow"))
+    # Expectations may sit in any file of the folder (a configuration file too).
+    files = sorted(f for f in path.rglob("*") if f.is_file())
     texts = {f.relative_to(path).as_posix(): f.read_text(encoding="utf-8") for f in files}
     today = max((fixture_today(t) for t in texts.values()), default=TODAY)
     capsys.readouterr()
@@ -79,6 +85,9 @@ def run_folder(path: Path, capsys):
 @pytest.mark.parametrize("rule_name, fixture", list(fixture_entries()))
 def test_fixture(rule_name, fixture: Path, capsys):
     assert rule_name in RULES, f"fixtures for an unknown rule: {fixture.parent}"
+    if RULES[rule_name].stage == "library":
+        assert fixture.is_dir(), (f"{fixture}: a library rule reads several procedures; make the "
+                                  "fixture a folder (fail-NAME/ with its .flow files)")
     if fixture.is_dir():
         expected, produced = run_folder(fixture, capsys)
         rule_at = 1
