@@ -47,14 +47,15 @@ class Loaded:
 
 def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None,
               rules: Iterable[str] | None = None, today: _dt.date | None = None,
-              settings: dict | None = None) -> Loaded:
-    """Parse, build the graph and run the procedure rules on ``text``."""
+              settings: dict | None = None, severities: dict | None = None) -> Loaded:
+    """Parse, build the graph and run the procedure rules on ``text``.
+    ``severities`` re-grades rules (from the configuration)."""
     with _collector_paused():
         procedure, diagnostics = parse_text(text, path, default_id)
         graph = build_graph(procedure)
     selected = [RULES[n] for n in rules] if rules is not None else None
     diagnostics += check_procedure(procedure, graph, rules=selected, today=today,
-                                   settings=settings)
+                                   settings=settings, severities=severities)
     if rules is not None:
         keep = set(rules)
         diagnostics = [d for d in diagnostics if d.rule in keep]
@@ -79,6 +80,56 @@ def load_file(path: str | Path, display: str | None = None, **kwargs) -> Loaded:
     """Read and load one ``.flow`` file. Raises ``SourceError`` if it is not text."""
     text = read_source(path)
     return load_text(text, display or str(path), default_id=Path(path).stem, **kwargs)
+
+
+# ------------------------------------------------------------------ libraries
+
+@dataclass
+class CheckResult:
+    """What ``check_paths`` found: each file asked about, loaded, with its own
+    diagnostics and the library problems that involve it; and the problems of
+    the configuration files (exit status 2 in the CLI)."""
+
+    loaded: list[Loaded] = field(default_factory=list)
+    config_problems: list[Diagnostic] = field(default_factory=list)
+    libraries: list = field(default_factory=list)   # flowsop.library.Library values
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.config_problems + [d for r in self.loaded for d in r.diagnostics]
+
+
+def check_paths(paths: Iterable[str], *, config=None, today: _dt.date | None = None,
+                rules: Iterable[str] | None = None, stdin: str | None = None) -> CheckResult:
+    """Check files and folders (``-`` is ``stdin``) as ``flowsop check`` does:
+    each with the library it belongs to, the configuration found above it (or
+    ``config``: a path or a ``Config``), and the library rules.
+
+    Raises ``library.LibraryError`` for a path that does not exist,
+    ``config.ConfigError`` for a configuration file that cannot be read, and
+    ``SourceError`` for a file that is not text.
+    """
+    from . import library as lib
+
+    today = today or _dt.date.today()
+    names = list(rules) if rules is not None else list(RULES)
+    result, cache = CheckResult(), {}
+    for plan in lib.plan(list(paths)):
+        cfg = lib.config_for(plan, config, cache)
+        result.config_problems += cfg.problems
+        enabled = cfg.enabled(names)
+        library = lib.load_library(plan, cfg, today=today, rules=enabled, stdin_text=stdin)
+        found: dict[str, list[Diagnostic]] = {}
+        for d in lib.library_diagnostics(library, enabled):
+            found.setdefault(d.path, []).append(d)
+        order = {display: n for n, display in enumerate(plan.asked.values())}
+        for member in sorted(library.asked(), key=lambda m: order.get(m.display, 0)):
+            mine = found.get(member.display, [])
+            member.loaded.diagnostics = tidy(member.loaded.diagnostics + mine)
+            result.loaded.append(member.loaded)
+        result.libraries.append(library)
+    result.config_problems = tidy(result.config_problems)
+    return result
 
 
 # ------------------------------------------------------------------ embedding

@@ -12,11 +12,13 @@ from typing import Iterable
 from ..diagnostics import Diagnostic, Severity
 from ..model import Procedure
 from . import flow, links, metadata, parse_rules, structure
-from .base import DOC_SECTIONS, Context, Rule
+from . import config_rules, library, overlap
+from .base import DOC_SECTIONS, Context, LibraryContext, Rule
 
 RULES: dict[str, Rule] = {r.name: r for r in (
     parse_rules.SYNTAX,
     parse_rules.FRONT_MATTER,
+    config_rules.CONFIG,
     structure.duplicate_id.rule,
     structure.undefined_target.rule,
     structure.missing_start.rule,
@@ -31,9 +33,15 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     metadata.missing_metadata.rule,
     metadata.invalid_metadata.rule,
     metadata.review_overdue.rule,
+    overlap.overlapping_scope.rule,
+    overlap.shared_steps.rule,
+    library.undefined_procedure.rule,
+    library.call_cycle.rule,
+    library.duplicate_procedure.rule,
+    library.path_escape.rule,
 )}
 
-__all__ = ["RULES", "DOC_SECTIONS", "Rule", "check_procedure", "unknown_rules"]
+__all__ = ["RULES", "DOC_SECTIONS", "Rule", "check_procedure", "check_library", "unknown_rules"]
 
 
 def check_procedure(procedure: Procedure, graph, *, rules: Iterable[Rule] | None = None,
@@ -50,7 +58,25 @@ def check_procedure(procedure: Procedure, graph, *, rules: Iterable[Rule] | None
         for finding in r.check(ctx):
             out.append(Diagnostic(procedure.path, finding.span, severity, r.name,
                                   finding.message, finding.hint))
-    return out
+    return config_rules.apply_ignores(procedure, out, RULES)
+
+
+def check_library(ctx: LibraryContext, *, rules: Iterable[Rule] | None = None,
+                  severities: dict[str, Severity] | None = None) -> list[Diagnostic]:
+    """Run the library rules on a whole library; return their diagnostics,
+    each in the file of the procedure it is about."""
+    severities = severities or {}
+    found: dict[str, list[Diagnostic]] = {}
+    by_path = {p.path: p for p in ctx.procedures}
+    for r in rules if rules is not None else RULES.values():
+        if r.stage != "library":
+            continue
+        severity = severities.get(r.name, r.severity)
+        for procedure, finding in r.check(ctx):
+            found.setdefault(procedure.path, []).append(Diagnostic(
+                procedure.path, finding.span, severity, r.name, finding.message, finding.hint))
+    return [d for path, diagnostics in found.items()
+            for d in config_rules.apply_ignores(by_path[path], diagnostics, RULES, report=False)]
 
 
 def unknown_rules(names: Iterable[str]) -> list[str]:

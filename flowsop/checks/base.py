@@ -8,6 +8,7 @@ import datetime as _dt
 import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from ..diagnostics import Severity, Span
@@ -80,3 +81,34 @@ def describe(node: Node) -> str:
 
 
 Findings = Iterator[Finding]
+
+
+@dataclass
+class LibraryContext:
+    """The whole library as the library rules see it. Procedures not asked
+    about may be outlines (nodes with kind, ID, text, number, spans and
+    arrows; no attributes; see ``flowsop.parse.outline``). A library rule
+    yields ``(procedure, Finding)`` pairs: the procedure says which file the
+    finding is reported in."""
+
+    procedures: list                   # every Procedure of the library, in path order
+    root: Path | None = None           # the library's folder (absolute), None for stdin alone
+    settings: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)    # procedure.path -> its file (absolute)
+    #: False when the other procedures are unknown (standard input outside a
+    #: library): rules that need them stay quiet rather than guess.
+    complete: bool = True
+
+    @cached_property
+    def by_id(self) -> dict[str, list[Procedure]]:
+        out: dict[str, list[Procedure]] = {}
+        for p in self.procedures:
+            out.setdefault(p.id, []).append(p)
+        return out
+
+    def name(self, procedure: Procedure) -> str:
+        """How a message names another procedure's file."""
+        return procedure.path
+
+
+LibraryFindings = Iterator[tuple[Procedure, Finding]]
