@@ -86,18 +86,18 @@ def dot_statements(text: str) -> list[tuple[str, list[str], dict[str, tuple[str,
     out, i = [], 0
     while i < len(toks):
         kind, value = toks[i]
-        if value == "[":
+        if (kind, value) == ("p", "["):
             head = []
             j = i - 1
             while j >= 0 and toks[j][0] != "nl" and toks[j][1] not in ("{", "}", ";", "]"):
                 head.insert(0, toks[j][1])
                 j -= 1
             attrs, i = {}, i + 1
-            while toks[i][1] != "]":
+            while toks[i] != ("p", "]"):
                 if toks[i][0] == "nl":
                     i += 1
                     continue
-                if toks[i + 1][1] == "=":
+                if toks[i + 1] == ("p", "="):
                     attrs[toks[i][1]] = toks[i + 2]
                     i += 3
                 else:
@@ -111,7 +111,7 @@ def dot_statements(text: str) -> list[tuple[str, list[str], dict[str, tuple[str,
 
 def attribute_names(text: str) -> set[str]:
     toks = [t for t in dot_tokens(text) if t[0] != "nl"]
-    return {toks[i - 1][1] for i, (_, v) in enumerate(toks) if v == "="}
+    return {toks[i - 1][1] for i, t in enumerate(toks) if t == ("p", "=")}
 
 
 def nodes(text: str) -> dict[str, dict[str, tuple[str, str]]]:
@@ -554,3 +554,66 @@ def _steps(count: int) -> str:
 def test_too_large_past_two_thousand_nodes():
     assert not dot.too_large(numbered_text(_steps(dot.MAX_NODES - 2)))
     assert dot.too_large(numbered_text(_steps(dot.MAX_NODES - 1)))
+
+
+# ------------------------------------------------------------------ any text at all
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from flowsop.checks.links import is_safe_link  # noqa: E402
+from flowsop.model import Meta  # noqa: E402
+from flowsop.procedure import Item, Next, NumberedProcedure, Segment  # noqa: E402
+
+TEXT = st.lists(st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
+    list('<>&"\'\\{}[];=-#%Nl: ') + ["\\N", "-->", "]]>", "<b>", "&amp;", "javascript:"]),
+    min_size=1, max_size=25).map("".join)
+
+
+def _procedure(texts: list[str], lane: str, label: str, link: str, title: str):
+    """Built directly, not parsed: the renderer must cope with any string."""
+    def item(node_id, kind, number, text, **kw):
+        return Item(node_id, f"step-{node_id}", kind, number, text, (Segment(text),), lane, **kw)
+
+    items = (item("s", "start", None, texts[0]),
+             item("a", "step", 1, texts[1], links=(link,), warnings=(texts[4],)),
+             item("d", "decide", 2, texts[2],
+                  next=(Next(label, "a", 1, "step", "go to step 1"),)),
+             item("c", "call", 3, texts[3], call_id=texts[3], call_title=title),
+             item("e", "end", None, texts[4]))
+    edges = (("s", "a", None), ("a", "d", None), ("d", "a", label), ("d", "c", "other"),
+             ("c", "e", None))
+    return NumberedProcedure(id=title, title=title, meta=Meta(purpose=texts[0]), path="x.flow",
+                             items=items, lanes=(lane,), next_review=None, edges=edges)
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c.isprintable() and not c.isspace())
+
+
+def _in_order(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(c in it for c in needle)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(TEXT, min_size=5, max_size=5), lane=TEXT, label=TEXT, link=TEXT,
+       title=TEXT)
+def test_any_text_renders_literally_and_safely(words, lane, label, link, title):
+    n = _procedure(words, lane, label, link, title)
+    source = dot.dot_source(n, ctx())
+    assert attribute_names(source) <= dot.ALLOWED_ATTRIBUTES
+    svg = dot.render_svg(n, ctx())
+    root = parse_svg(svg)  # well-formed XML
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g")]
+    assert len([g for g in groups if g.get("class") == "node"]) == 5
+    assert len([g for g in groups if g.get("class") == "edge"]) == 5
+    assert len([g for g in groups if g.get("class") == "cluster"]) == 1
+    drawn = _printable(" ".join(texts(root)))
+    for text in [lane, label, *words[:3], words[4]]:
+        assert _in_order(_printable(text), drawn), text
+    for el in root.iter():
+        assert el.tag.rsplit("}", 1)[-1] not in ("script", "foreignObject")
+        for name, value in el.attrib.items():
+            assert not name.rsplit("}", 1)[-1].lower().startswith("on")
+            if name.endswith("href") and not value.startswith("#"):
+                assert is_safe_link(value), value

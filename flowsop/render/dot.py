@@ -268,7 +268,7 @@ def node_link(item: Item, ctx: RenderContext) -> str | None:
     if item.kind == "call" and item.call_id:
         return page_href(item.call_id, ctx.page_suffix)
     for link in item.links:
-        href = rewrite_link(re.sub(r"[\x00-\x1f\x7f]", "", link), ctx.link_base)
+        href = rewrite_link(_plain(link).replace("\n", ""), ctx.link_base)
         if href is not None and is_safe_link(href):
             return url_quote(href)
     return None
@@ -400,7 +400,10 @@ def _width(need: float, guess: float) -> str:
 
 
 def _html_line(line: Line, base_size: int) -> str:
-    runs = "".join(f"<b>{_esc(t)}</b>" if bold else _esc(t) for t, bold in line.runs)
+    # Graphviz refuses an empty <b></b> or <font></font>: empty runs are left out.
+    runs = "".join(f"<b>{_esc(t)}</b>" if bold else _esc(t) for t, bold in line.runs if t)
+    if not runs:
+        return ""
     attrs = ""
     if line.size != base_size:
         attrs += f' point-size="{line.size}"'

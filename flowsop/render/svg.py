@@ -121,4 +121,8 @@ def _fix_tag(tag: str, p: str | None) -> str:
 
 
 def _xml(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text for XML content or attributes; characters XML cannot carry are dropped."""
+    return html.escape(_NOT_XML.sub("", text), quote=True)
+
+
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
