@@ -26,8 +26,9 @@ from .templating import build_view, inline_svg, render_template
 
 #: What a fragment shows: the chart, the numbered steps, both, or the whole
 #: written SOP (title page, purpose, scope, equipment, chart, steps,
-#: glossary, revision history).
-SHOWS = ("chart", "steps", "both", "sop")
+#: glossary, revision history); "page" is "sop" without the title heading,
+#: for a page whose own heading is the title.
+SHOWS = ("chart", "steps", "both", "sop", "page")
 
 #: Inline styles, kept here so the template stays readable. No colour for
 #: text: it is the host page's; accents are translucent so they work on
