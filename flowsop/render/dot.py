@@ -83,6 +83,8 @@ KIND_STYLES: dict[str, KindStyle] = {
     "end": KindStyle("box", "rounded,filled", "#ede9fe", "#6d28d9"),
 }
 
+TERMINAL_WORDS = {"start": "START", "end": "END"}
+
 GRAPH_ATTRS = {
     "rankdir": "TB", "bgcolor": "transparent", "pad": "0.2", "nodesep": "0.35",
     "ranksep": "0.45", "newrank": "true", "outputorder": "edgesfirst",
@@ -286,6 +288,8 @@ def _checked(attrs: dict[str, str]) -> dict[str, str]:
 def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
     style = KIND_STYLES.get(item.kind, KIND_STYLES["step"])
     lines = _main_lines(item)
+    if item.kind in TERMINAL_WORDS:  # say it in words too: not every reader knows the shapes
+        lines.insert(0, Line(((TERMINAL_WORDS[item.kind], True),), SMALL_SIZE, style.line))
     for warning in item.warnings:
         lines += _wrapped(f"Caution: {warning}", WRAP, FONT_SIZE - 1, WARN_INK, bold_prefix=1)
     url = node_link(item, ctx)
