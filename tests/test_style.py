@@ -24,6 +24,21 @@ def test_examples_are_clean(path):
     assert style(path.read_text(encoding="utf-8"), path=path.name) == []
 
 
+@pytest.mark.parametrize("name", sorted(STYLE_RULES))
+def test_each_rules_documented_examples_hold(name):
+    """The Incorrect example gives the rule's warning; the Correct one does not."""
+    from flowsop.checks import RULES
+    from flowsop.checks.docs import doc_sections
+
+    sections = doc_sections(RULES[name].doc)
+    for section, expect in (("Incorrect", True), ("Correct", False)):
+        example = sections[section]
+        front, _, body = example.rpartition("---\n")
+        text = FRONT[:-4] + front + "---\nstart: A request comes in.\n" + body + "\nend: Done.\n"
+        got = [f for f in style(text) if f[0] == name]
+        assert bool(got) is expect, (section, example, got)
+
+
 # ------------------------------------------------------------------ what is read
 
 def test_triggers_outcomes_and_notes_are_not_style_checked():
@@ -42,7 +57,8 @@ def test_steps_and_decides_are_read():
 
 def test_multiple_actions_reads_steps_only():
     text = FRONT + ("start: A server needs a restart.\n"
-                    "decide: Did you restart it, then check the drives?\n  yes -> done\n  no -> done\n"
+                    "decide: Did you restart it, then check the drives?\n"
+                    "  yes -> done\n  no -> done\n"
                     "step: Restart it, then check the drives.\nend done: The drives work.\n")
     assert style(text) == [("multiple-actions", 16, 19)]
 
@@ -84,7 +100,8 @@ def test_ignore_comment_silences_one_node():
 # ------------------------------------------------------------------ positions
 
 def test_undefined_term_once_at_first_use_even_in_a_branch_label():
-    text = FRONT + ("start: A call comes in.\ndecide: Which queue?\n  VIP caller -> a\n  other -> a\n"
+    text = FRONT + ("start: A call comes in.\ndecide: Which queue?\n"
+                    "  VIP caller -> a\n  other -> a\n"
                     "step a: Put the VIP in the queue.\nend: Done.\n")
     assert style(text) == [("undefined-term", 14, 3)]
 
@@ -101,7 +118,8 @@ def test_passive_span_covers_the_phrase():
 @pytest.mark.parametrize("text, expected", [
     ("Restart it. Check it.", ["Restart it.", "Check it."]),
     ("Use a tool, e.g. The Wiper, now.", ["Use a tool, e.g. The Wiper, now."]),
-    ("Wait 1.5 h. Then check kb.example.com/a.b now.", ["Wait 1.5 h.", "Then check kb.example.com/a.b now."]),
+    ("Wait 1.5 h. Then check kb.example.com/a.b now.",
+     ["Wait 1.5 h.", "Then check kb.example.com/a.b now."]),
     ("Write the ticket no. in the subject.", ["Write the ticket no. in the subject."]),
     ('Is it "Critical"? Ask the lead.', ['Is it "Critical"?', "Ask the lead."]),
     ("", []),

@@ -74,7 +74,7 @@ def test_docs_quote_the_current_figures(dev, holdout):
     text = STYLE_MD.read_text(encoding="utf-8")
     for scores, count in (dev, holdout):
         assert table(scores, count) in text, \
-            "docs/style.md quotes old figures; paste the output of python -m flowsop.checks.style_eval"
+            "docs/style.md quotes old figures; paste in: python -m flowsop.checks.style_eval"
 
 
 def test_eval_script_prints_the_table(capsys, dev):

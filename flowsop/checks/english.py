@@ -284,7 +284,8 @@ def abbreviations(text: str) -> Iterator[Hit]:
         token = m.group(1)
         capitals = sum(c.isupper() for c in token)
         digits = sum(c.isdigit() for c in token)
-        if len(token) < 2 or not (capitals >= 2 or (capitals == 1 and digits and token[0].isalpha())):
+        one_and_digits = capitals == 1 and digits and token[0].isalpha()   # M365, P1
+        if len(token) < 2 or not (capitals >= 2 or one_and_digits):
             continue
         if (token in EMPHASIS_WORDS or token in ROMAN_NUMERALS or re.search(r"\d{4}", token)
                 or token.lstrip("0123456789") in EVERYDAY_ABBREVIATIONS):

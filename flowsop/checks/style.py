@@ -40,7 +40,7 @@ def long_sentence(ctx: Context) -> Findings:
     a long sentence hides its instruction and is read wrong under pressure.
 
     Incorrect:
-        step: Before you restart the server, tell the client contact that their users will lose access to the shared drives for about ten minutes.
+        step: Before you restart the server, tell the client contact that their users will lose the shared drives for about ten minutes.
 
     Correct:
         step: Tell the client contact that the shared drives stop for ten minutes.

@@ -12,12 +12,12 @@ import os
 import sys
 
 from .. import __version__
-from . import check, misc, render
+from . import check, misc, render, scenarios
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Parser, UsageError, common_options
 
 REPORT_URL = "https://github.com/flowsop/flowsop/issues"
 #: Each command module adds its sub-command to the parser.
-COMMANDS = (check, misc, render)
+COMMANDS = (check, misc, render, scenarios)
 
 
 def main(argv: list[str] | None = None) -> int:
