@@ -234,6 +234,18 @@ def test_loops_are_drawn_reversed_so_steps_read_top_down():
     assert numbered_y == sorted(numbered_y)  # SVG y grows downwards
 
 
+def test_a_loop_to_the_step_just_before_keeps_both_edges():
+    n = numbered_text(FRONT + "start: Go.\nstep a: Try it.\ndecide d: Did it work?\n"
+                      "  yes -> e\n  no -> a\nend e: Done.\n")
+    root = parse_svg(dot.render_svg(n, ctx()))
+    edges = [(g.find("svg:title", NS).text, texts(g))
+             for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "edge"]
+    # Both edges join the same two DOT nodes (the loop is written reversed), so
+    # each says which two ways it may be.
+    assert sorted(edges) == [("1 → 2; 2 → 1 (no)", []), ("1 → 2; 2 → 1 (no)", ["no"]),
+                             ("2 → end (yes)", ["yes"]), ("start → 1", [])]
+
+
 def test_lanes_are_clusters_titled_with_the_role():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
     source = dot.dot_source(n, ctx())

@@ -25,7 +25,12 @@ from ..checks.links import is_safe_link
 from ..procedure import Item, NumberedProcedure
 from . import RenderContext
 from .links import page_href, rewrite_link, url_quote
-from .textmetrics import Line, engine_width, text_width, unsupported_chars, wrap
+from .textmetrics import (Line, TextWarning, check_text_support, choose_engine, engine_width,
+                          text_width, wrap)
+
+__all__ = ["dot_source", "render_svg", "render_chart", "too_large", "check_text_support",
+           "choose_engine", "TextWarning", "node_link", "svg_titles", "chart_description",
+           "ALLOWED_ATTRIBUTES", "MAX_NODES"]
 
 #: Past this many nodes the layout takes minutes: warn and refuse without --force.
 MAX_NODES = 2000
@@ -162,7 +167,11 @@ def svg_titles(numbered: NumberedProcedure) -> dict[str, str]:
         out[cluster_name(index)] = _plain(lane)
     for tail, head, source, target, label in dot_edges(numbered):
         text = f"{_short(numbered.item(source))} → {_short(numbered.item(target))}"
-        out[f"{tail}->{head}"] = text + (f" ({_plain(label)})" if label else "")
+        text += f" ({_plain(label)})" if label else ""
+        key = f"{tail}->{head}"
+        # A loop back to the node just before a decision gives two edges
+        # between one pair of DOT nodes, and the engine names both alike.
+        out[key] = f"{out[key]}; {text}" if key in out else text
     return out
 
 
@@ -203,63 +212,6 @@ def too_large(numbered: NumberedProcedure) -> bool:
     """More nodes than the layout handles in reasonable time (it grows roughly
     with the square of the size): the CLI warns and refuses without --force."""
     return len(numbered.items) > MAX_NODES
-
-
-def check_text_support(numbered: NumberedProcedure,
-                       engine: str = "graphviz-pure") -> list[TextWarning]:
-    """Warnings (rule ``unsupported-script``) for characters that the bundled
-    engine draws as empty boxes in PNG (CJK, Arabic, Indic scripts, emoji, most
-    symbols). Nothing for ``dot``, which uses the system's fonts. When a
-    system ``dot`` is installed, ``choose_engine`` switches to it."""
-    if engine != "graphviz-pure":
-        return []
-    from .engine import system_dot_available
-
-    found: dict[str, None] = {}
-    first: Item | None = None
-    for item in numbered.items:
-        chars = unsupported_chars(_chart_text(item))
-        if chars and first is None:
-            first = item
-        found.update(dict.fromkeys(chars))
-    if not found:
-        return []
-    sample = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
-    if system_dot_available():
-        action = "the system Graphviz `dot` is used instead"
-    else:
-        action = "install Graphviz and render with `--engine dot` for PNG charts"
-    return [TextWarning(first.line if first else 1,
-                        f"the bundled layout engine cannot draw {len(found)} "
-                        f"character{'s' if len(found) > 1 else ''} of this procedure ({sample}): "
-                        "its PNG chart shows them as empty boxes",
-                        action)]
-
-
-@dataclass(frozen=True)
-class TextWarning:
-    """One ``unsupported-script`` warning: where, what, and what to do."""
-
-    line: int
-    message: str
-    hint: str
-
-
-def choose_engine(numbered: NumberedProcedure, requested: str) -> str:
-    """The requested engine, except that text the bundled engine cannot draw
-    is laid out by a system ``dot`` when one is installed."""
-    from .engine import system_dot_available
-
-    if requested == "graphviz-pure" and system_dot_available() and any(
-            unsupported_chars(_chart_text(item)) for item in numbered.items):
-        return "dot"
-    return requested
-
-
-def _chart_text(item: Item) -> str:
-    """Everything the chart draws for ``item``: text, warnings, branch labels, lane."""
-    return " ".join([item.label, *item.warnings, *(n.label or "" for n in item.next),
-                     item.lane or ""])
 
 
 def node_link(item: Item, ctx: RenderContext) -> str | None:

@@ -1,5 +1,6 @@
-"""Render stage, text of the flowchart: wrapping, width estimates and which
-characters the bundled engine can draw. Used by ``dot.py``.
+"""Render stage, text of the flowchart: wrapping, width estimates, and which
+characters the bundled engine can draw (the ``unsupported-script`` warning
+and the switch to a system ``dot``). Used by ``dot.py``.
 
 The layout engine sizes each box from its own estimate of the text's width.
 graphviz-pure knows Helvetica's widths for ASCII only and counts every byte of
@@ -14,6 +15,8 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+
+from ..procedure import Item, NumberedProcedure
 
 # Helvetica and Helvetica-Bold advance widths (1/1000 em) for ASCII 32..126,
 # from Adobe's AFM files: the metrics Graphviz and graphviz-pure size text by.
@@ -69,6 +72,63 @@ class Line:
     @property
     def text(self) -> str:
         return "".join(t for t, _ in self.runs)
+
+
+def check_text_support(numbered: NumberedProcedure,
+                       engine: str = "graphviz-pure") -> list[TextWarning]:
+    """Warnings (rule ``unsupported-script``) for characters that the bundled
+    engine draws as empty boxes in PNG (CJK, Arabic, Indic scripts, emoji, most
+    symbols). Nothing for ``dot``, which uses the system's fonts. When a
+    system ``dot`` is installed, ``choose_engine`` switches to it."""
+    if engine != "graphviz-pure":
+        return []
+    found: dict[str, None] = {}
+    first: Item | None = None
+    for item in numbered.items:
+        chars = unsupported_chars(_chart_text(item))
+        if chars and first is None:
+            first = item
+        found.update(dict.fromkeys(chars))
+    if not found:
+        return []
+    from .engine import system_dot_available
+
+    sample = "".join(list(found)[:10]) + ("…" if len(found) > 10 else "")
+    if system_dot_available():
+        action = "the system Graphviz `dot` is used instead"
+    else:
+        action = "install Graphviz and render with `--engine dot` for PNG charts"
+    return [TextWarning(first.line if first else 1,
+                        f"the bundled layout engine cannot draw {len(found)} "
+                        f"character{'s' if len(found) > 1 else ''} of this procedure ({sample}): "
+                        "its PNG chart shows them as empty boxes",
+                        action)]
+
+
+@dataclass(frozen=True)
+class TextWarning:
+    """One ``unsupported-script`` warning: where, what, and what to do."""
+
+    line: int
+    message: str
+    hint: str
+
+
+def choose_engine(numbered: NumberedProcedure, requested: str) -> str:
+    """The requested engine, except that text the bundled engine cannot draw
+    is laid out by a system ``dot`` when one is installed."""
+    from .engine import system_dot_available
+
+    if requested == "graphviz-pure" and system_dot_available() and any(
+            unsupported_chars(_chart_text(item)) for item in numbered.items):
+        return "dot"
+    return requested
+
+
+def _chart_text(item: Item) -> str:
+    """Everything the chart draws for ``item``: text, warnings, branch labels, lane."""
+    return " ".join([item.label, *item.warnings, *(n.label or "" for n in item.next),
+                     item.lane or ""])
 
 
 def wrap(text: str, width: int) -> list[str]:
