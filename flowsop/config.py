@@ -155,8 +155,11 @@ def _read_toml(text: str, shown: str, pyproject: bool):
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        span = Span(int(m.group(1)), int(m.group(2))) if m else Span(1, 1)
-        message = re.sub(r"\s*\(at line.*\)$", "", str(e))
+        if m:
+            span = Span(int(m.group(1)), int(m.group(2)))
+        else:  # "(at end of document)"
+            span = Span(text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1)
+        message = re.sub(r"\s*\(at .*\)$", "", str(e))
         return {}, lambda *keys: span, [_problem(shown, span, f"invalid TOML: {message}")]
     table_line = 1
     if pyproject or "tool" in data:

@@ -7,12 +7,10 @@ comparisons."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from ..diagnostics import FILE_START, Severity
 from ..model import NUMBERED_KINDS, Procedure
 from .base import Finding, LibraryContext, LibraryFindings, rule
+from .wording import OPPOSITES, content_words, normalise
 
 #: Partners named per procedure and rule; the rest are counted in one line.
 MAX_PARTNERS = 5
@@ -20,23 +18,6 @@ MAX_PARTNERS = 5
 #: and the length of a shared run worth a sub-procedure.
 MIN_SHARED = 3
 DEFAULT_THRESHOLD = 0.6
-
-_STOP = frozenset("""a an the is are was were be been being am has have had do does did of in
-on at to for from by with into onto about as per via and or but so that which who whom whose
-when where while if then than it its they their them this these those he she his her him we
-our us you your i my me there here some any each every all also just only yet still now can
-could will would shall should may might must""".split())
-_NEGATIONS = frozenset("not no never without none nothing nobody cannot neither nor".split())
-#: Small words that are not content, except when the other trigger has the
-#: opposite one: "out of stock" / "in stock", "switched off" / "switched on".
-_OPPOSITES = {"in": "out", "out": "in", "on": "off", "off": "on", "to": "from", "from": "to",
-              "into": "out", "up": "down", "down": "up"}
-#: A few words MSP procedures use for one thing, by stem.
-_SYNONYMS = {"customer": "client", "request": "ask", "call": "phon", "ring": "phon",
-             "telephon": "phon", "employe": "user", "begin": "start"}
-_WORD = re.compile(r"\w+(?:'\w+)*")
-_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-                                              "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"})
 
 
 @rule("overlapping-scope", Severity.ERROR, stage="library")
@@ -139,11 +120,13 @@ def _steps_message(ctx: LibraryContext, me: int, other: int) -> tuple:
 def shared_steps(ctx: LibraryContext) -> LibraryFindings:
     """Two procedures share a run of three or more identical steps.
 
-    What it finds: three or more consecutive steps (in step-number order;
-    steps, decisions and calls, compared after normalising case, punctuation
-    and spaces) that appear in the same order in another procedure. Reported
-    in both procedures, at the first step of the run, with the step numbers on
-    both sides (the longest run per pair of procedures).
+    What it finds: three or more consecutive steps (steps, decisions and
+    calls, compared after normalising case, punctuation and spaces) that
+    appear in the same order in another procedure. Consecutive means numbered
+    one after the other, with the flow going from each to the next: a `->`
+    elsewhere, or a decision with no branch to the next step, ends a run.
+    Reported in both procedures, at the first step of the run, with the step
+    numbers on both sides (the longest run per pair of procedures).
 
     Why it matters: a run of steps written twice is a sub-procedure waiting to
     be named. Kept in two places, the copies drift apart, and a fix reaches
@@ -240,7 +223,7 @@ def _trigger_pairs(ctx: LibraryContext, threshold: float):
             if m == n or len(other) < len(ws) or not ws <= other:
                 continue
             if ("not" in ws) != ("not" in other) or len(ws) / len(other) < threshold \
-                    or any(_OPPOSITES[w] in marks[m] for w in marks[n]):
+                    or any(OPPOSITES[w] in marks[m] for w in marks[n]):
                 continue
             yield from pairs(groups[keys[n]], groups[keys[m]])
 
@@ -256,47 +239,6 @@ def _trigger_span(p: Procedure):
     found = _triggers(p)
     return found[0][0] if found else FILE_START
 
-
-def normalise(text: str) -> str:
-    """Case, punctuation and spacing removed: "Open the ticket." == "open the  ticket"."""
-    return " ".join(text.casefold().translate(_PUNCTUATION).split())
-
-
-def content_words(text: str) -> frozenset[str]:
-    """The stems of a text's content words, with "not" for any negation and
-    "@in", "@out" ... for the words of ``_OPPOSITES``."""
-    out = set()
-    for word in _WORD.findall(text.casefold().replace("\u2019", "'")):
-        if word.endswith("n't"):
-            out.add("not")  # doesn't, isn't, can't: the rest is an auxiliary
-            continue
-        word = word.split("'")[0]  # the client's → client
-        if word in _NEGATIONS:
-            out.add("not")
-        elif word in _OPPOSITES:
-            out.add("@" + word)  # a marker, compared apart from the content words
-        elif word not in _STOP:
-            s = stem(word)
-            out.add(_SYNONYMS.get(s, s))
-    return frozenset(out)
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: created, creates, creating, create → creat."""
-    if len(word) <= 3 or word.isdigit():
-        return word
-    if word.endswith(("ies", "ied")) and len(word) > 4:
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 \
-                and not (suffix == "s" and word.endswith("ss")):
-            word = word[:-len(suffix)]
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]  # stopped → stop
-    return word
 
 
 def _threshold(settings: dict) -> float:
