@@ -55,7 +55,7 @@ _LONE_IMG = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 #: Call links are rendered with this suffix, then pointed at the right page.
 CALL_SUFFIX = ".flowsop-call"
-_CALL = re.compile(r'href="([^"]+)' + re.escape(CALL_SUFFIX) + '"')
+_CALL = re.compile(r'((?:xlink:)?href)="([^"]+)' + re.escape(CALL_SUFFIX) + '"')
 
 
 class FlowsopConfig(Config):
@@ -154,14 +154,15 @@ class FlowsopPlugin(BasePlugin[FlowsopConfig]):
                                  caption=caption, today=self._today, library=self._library(),
                                  page_suffix=CALL_SUFFIX,
                                  default_id=os.path.splitext(os.path.basename(file.src_uri))[0])
-        return _CALL.sub(lambda m: self._call_href(unquote(m.group(1)), page), out)
+        out = _CALL.sub(lambda m: self._call_href(m.group(1), unquote(m.group(2)), page), out)
+        return out.replace(CALL_SUFFIX, "")  # what is left is tooltip text
 
-    def _call_href(self, proc_id: str, page) -> str:
+    def _call_href(self, attribute: str, proc_id: str, page) -> str:
         target = self._by_id.get(proc_id)
         page_file = self._files.get_file_from_path(target) if target else None
-        if page_file is None:
-            return 'href="#" aria-disabled="true"'
-        return f'href="{html.escape(get_relative_url(page_file.url, page.url))}"'
+        if page_file is None:  # no page for it on this site: no link
+            return 'aria-disabled="true"' if attribute == "href" else ""
+        return f'{attribute}="{html.escape(get_relative_url(page_file.url, page.url))}"'
 
     def _library(self) -> str:
         """Where the procedures that calls name are: the library, else docs/."""

@@ -118,10 +118,10 @@ def test_image_becomes_the_chart(built):
 
 def test_steps_fragment_and_fence(built):
     html = main_of(built / "index.html")
-    assert 'class="flowsop flowsop-steps" id="order-parts"' in html
+    assert 'class="flowsop flowsop-steps" id="order-parts-steps"' in html
     assert '<li id="order-parts-step-list" value="1"' in html
     # The fence: chart and steps, author text escaped.
-    assert 'class="flowsop flowsop-both" id="index-flow-1"' in html
+    assert 'class="flowsop flowsop-both" id="index-flow-1-both"' in html
     assert "Do the &lt;b&gt;thing&lt;/b&gt;." in html
     # Inline code is left alone.
     assert "<code>![x](procedures/dispatch-onsite.flow)</code>" in html

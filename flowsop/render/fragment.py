@@ -64,7 +64,8 @@ def render_fragment(numbered: NumberedProcedure, ctx: RenderContext, *, show: st
     ``alt`` replaces the chart's ``<title>`` (its accessible name; by default
     the procedure's title, with the purpose as its ``<desc>``); ``caption``
     adds a ``<figcaption>``; ``element_id`` replaces the div's id (the
-    procedure's id by default).
+    procedure's id for the whole SOP, ``<id>-chart``, ``<id>-steps`` or
+    ``<id>-both`` for a part).
     """
     if show not in SHOWS:
         raise ValueError(f"show must be one of {', '.join(SHOWS)}, not {show!r}")
@@ -75,14 +76,13 @@ def render_fragment(numbered: NumberedProcedure, ctx: RenderContext, *, show: st
         if alt:
             svg = with_title(svg, alt)
     pid = element_id_prefix(numbered.id)
+    # The whole SOP is the procedure's id; a part of it gets the part's name,
+    # so that the chart and the steps can both sit on one page.
+    root_id = element_id or (pid if show in ("sop", "page") else f"{pid}-{show}")
     text = render_template("fragment.html.j2", v=view, S=STYLES, svg=svg, show=show,
-                           caption=caption, pid=pid,
+                           caption=caption, pid=pid, root_id=root_id,
                            meanings={t: m for t, _, m in view.glossary})
-    text = "\n".join(line.rstrip() for line in text.splitlines() if line.strip()) + "\n"
-    if element_id and element_id != pid:
-        text = text.replace(f' id="{pid}" data-flowsop=', f' id="{html.escape(element_id)}" '
-                            'data-flowsop=', 1)
-    return text
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()) + "\n"
 
 
 def element_id_prefix(procedure_id: str) -> str:
