@@ -11,7 +11,7 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import Procedure
-from . import flow, links, metadata, parse_rules, structure
+from . import durations, flow, links, metadata, parse_rules, render_rules, structure, style
 from . import config_rules, library, overlap
 from .base import DOC_SECTIONS, Context, LibraryContext, Rule
 
@@ -33,6 +33,12 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     metadata.missing_metadata.rule,
     metadata.invalid_metadata.rule,
     metadata.review_overdue.rule,
+    durations.invalid_duration.rule,
+    style.long_sentence.rule,
+    style.passive_voice.rule,
+    style.multiple_actions.rule,
+    style.undefined_term.rule,
+    style.unused_term.rule,
     overlap.overlapping_scope.rule,
     overlap.shared_steps.rule,
     library.undefined_procedure.rule,
