@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .api import Loaded
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import FILE_START, Diagnostic, Severity, Span
 from .fileio import remove_stale_temporaries, write_atomic
 from .procedure import NumberedProcedure, number_procedure
 from .render import BINARY_FORMATS, DEFAULT_FORMATS, FORMATS, RenderContext
@@ -99,12 +99,18 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
                              defaults=options.settings.get("defaults"))
         numbered[n.id] = n
         renderable.append(e)
+    from .render.engine import EngineError
     charts = _layout_all(renderable, numbered, options, result)
     for e in renderable:
         n = numbered[e.loaded.procedure.id]
         ctx = _context(e, options, charts.get(n.id))
         for fmt in options.formats:
-            data = _render_one(n, fmt, ctx, charts.get(n.id))
+            try:
+                data = _render_one(n, fmt, ctx, charts.get(n.id))
+            except EngineError as err:
+                result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
+                                                      err.message, err.hint))
+                continue
             if data is not None:
                 files[output_name(n.id, fmt)] = data
             if fmt == "mermaid" and data is not None:
@@ -133,42 +139,51 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
     """Lay out every chart the formats need, in parallel engine processes."""
     if not any(f in NEEDS_LAYOUT for f in options.formats):
         return {}
-    from .render.dot import dot_source, too_large
+    from .render.dot import check_text_support, choose_engine, dot_source, too_large
     from .render.engine import EngineError, layout_many
     from .render.svg import finish_svg
 
-    jobs, ids = [], []
+    by_engine: dict[str, list] = {}
     for e in entries:
         n = numbered[e.loaded.procedure.id]
         if too_large(n) and not options.force:
-            result.diagnostics.append(Diagnostic(
-                e.display, e.loaded.procedure.nodes[0].span, Severity.WARNING, "too-large",
+            result.diagnostics.append(_diagnostic(
+                e, Severity.WARNING, "too-large",
                 f"the chart has {len(n.items)} nodes; laying it out would take minutes",
                 "split the procedure with 'call', or pass --force"))
             continue
-        ctx = _context(e, options, None)
-        jobs.append((dot_source(n, ctx), "svg"))
-        ids.append((e, n))
-    outputs = layout_many(jobs, options.engine, options.jobs or os.cpu_count() or 1)
-    result.layouts += len(jobs)
+        for w in check_text_support(n, options.engine):
+            result.diagnostics.append(Diagnostic(e.display, Span(w.line, 1), Severity.WARNING,
+                                                 "unsupported-script", w.message, w.hint))
+        engine = choose_engine(n, options.engine)
+        by_engine.setdefault(engine, []).append((e, n, dot_source(n, _context(e, options, None))))
     charts = {}
-    for (e, n), output in zip(ids, outputs):
-        if isinstance(output, EngineError):
-            result.diagnostics.append(Diagnostic(e.display, e.loaded.procedure.nodes[0].span,
-                                                 Severity.ERROR, "engine", output.message,
-                                                 output.hint))
-            continue
-        charts[n.id] = finish_svg(output.decode("utf-8"), n).encode("utf-8")
+    for engine, group in sorted(by_engine.items()):
+        outputs = layout_many([(dot, "svg") for _, _, dot in group], engine,
+                              options.jobs or os.cpu_count() or 1)
+        result.layouts += len(group)
+        for (e, n, _), output in zip(group, outputs):
+            if isinstance(output, EngineError):
+                result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
+                                                      output.message, output.hint))
+            else:
+                charts[n.id] = finish_svg(output.decode("utf-8"), n).encode("utf-8")
     return charts
+
+
+def _diagnostic(e: Entry, severity: Severity, rule: str, message: str,
+                hint: str | None) -> Diagnostic:
+    """A render-stage diagnostic about a procedure as a whole: at 1:1."""
+    return Diagnostic(e.display, FILE_START, severity, rule, message, hint)
 
 
 def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes | None):
     if fmt == "svg":
         return svg
     if fmt in ("png", "pdf"):
-        from .render.dot import dot_source
+        from .render.dot import choose_engine, dot_source
         from .render.engine import layout
-        return layout(dot_source(n, ctx), fmt, ctx.engine)
+        return layout(dot_source(n, ctx), fmt, choose_engine(n, ctx.engine))
     if fmt == "dot":
         from .render.dot import dot_source
         return dot_source(n, ctx).encode()
@@ -188,7 +203,6 @@ def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes |
 
 
 def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnostic]:
-    from .diagnostics import FILE_START
     from .render.mermaid import LIMITS_RULE, limits_warning
     message = limits_warning(n, data.decode("utf-8"))
     if message is None:

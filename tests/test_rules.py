@@ -64,6 +64,35 @@ def run_file(path: Path):
     return expected, produced, {d.rule: d for d in loaded.diagnostics}
 
 
+RENDER_OPTION = re.compile(r"^[ \t]*#[ \t]*(formats|engine-mode):[ \t]*(\S+)[ \t]*$", re.M)
+FAKE_ENGINE = FIXTURES / "render" / "fake_engine.py"
+
+
+def run_render(path: Path, tmp_path: Path, monkeypatch):
+    """A render-stage fixture: the procedure goes through the build, which lays
+    out and exports it. ``# formats: svg,mermaid`` picks the formats (default
+    svg); ``# engine-mode: crash`` plays a failing engine with the stand-in."""
+    import stat
+    import sys
+
+    from flowsop.build import BuildOptions, Entry, build
+
+    text = path.read_text(encoding="utf-8")
+    options = dict(m.groups() for m in RENDER_OPTION.finditer(text))
+    if "engine-mode" in options:
+        script = tmp_path / "engine"
+        script.write_text(f"#!/bin/sh\nexec {sys.executable} {FAKE_ENGINE} \"$@\"\n")
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+        monkeypatch.setenv("FLOWSOP_ENGINE_PATH", str(script))
+        monkeypatch.setenv("FAKE_ENGINE_MODE", options["engine-mode"])
+    loaded = load(text, path.name, default_id=path.stem, today=fixture_today(text))
+    result = build([Entry(path.name, path, loaded)],
+                   BuildOptions(out=tmp_path / "out", formats=tuple(options.get(
+                       "formats", "svg").split(",")), today=fixture_today(text), index=False))
+    produced = [(d.rule, d.line, d.column) for d in result.diagnostics]
+    return expectations(text), produced
+
+
 def run_folder(path: Path, capsys):
     """A library fixture: every .flow file in the folder, checked together by the
     command line (the public way to check a library), read back as JSON."""
@@ -83,7 +112,7 @@ def run_folder(path: Path, capsys):
 
 
 @pytest.mark.parametrize("rule_name, fixture", list(fixture_entries()))
-def test_fixture(rule_name, fixture: Path, capsys):
+def test_fixture(rule_name, fixture: Path, capsys, tmp_path, monkeypatch):
     assert rule_name in RULES, f"fixtures for an unknown rule: {fixture.parent}"
     if RULES[rule_name].stage == "library":
         assert fixture.is_dir(), (f"{fixture}: a library rule reads several procedures; make the "
@@ -91,6 +120,9 @@ def test_fixture(rule_name, fixture: Path, capsys):
     if fixture.is_dir():
         expected, produced = run_folder(fixture, capsys)
         rule_at = 1
+    elif RULES[rule_name].stage == "render":
+        expected, produced = run_render(fixture, tmp_path, monkeypatch)
+        rule_at = 0
     else:
         expected, produced, _ = run_file(fixture)
         rule_at = 0

@@ -45,6 +45,10 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     library.call_cycle.rule,
     library.duplicate_procedure.rule,
     library.path_escape.rule,
+    render_rules.ENGINE,
+    render_rules.UNSUPPORTED_SCRIPT,
+    render_rules.TOO_LARGE,
+    render_rules.MERMAID_LIMITS,
 )}
 
 __all__ = ["RULES", "DOC_SECTIONS", "Rule", "check_procedure", "check_library", "unknown_rules"]

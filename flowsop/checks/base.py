@@ -52,6 +52,12 @@ def parse_rule(name: str, doc: str) -> Rule:
     return Rule(name, Severity.ERROR, "parse", None, inspect.cleandoc(doc))
 
 
+def render_rule(name: str, severity: Severity, doc: str) -> Rule:
+    """A rule whose diagnostics come from the render stage (no check function):
+    what only laying out or exporting a chart can find."""
+    return Rule(name, severity, "render", None, inspect.cleandoc(doc))
+
+
 DOC_SECTIONS = ("What it finds", "Why it matters", "Incorrect", "Correct", "How to silence")
 
 
