@@ -10,6 +10,7 @@ measured on ``tests/style_corpus.tsv`` (see ``docs/style.md``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from .english_words import (ADJECTIVAL, ADVERBS, BE_FINITE_PAST, BE_FINITE_PRESENT, BE_FORMS,
@@ -36,7 +37,8 @@ _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’\-.][A-Za-z0-9]+)*")
 
 
-def sentences(text: str) -> list[Hit]:
+@lru_cache(maxsize=4096)   # several rules read the same texts
+def sentences(text: str) -> tuple[Hit, ...]:
     """Split ``text`` into sentences. A full stop ends a sentence only before
     a capital letter, a digit or the end, and never after "e.g.", "i.e." and
     the like; a decimal point or a URL's dots are inside a word."""
@@ -53,7 +55,7 @@ def sentences(text: str) -> list[Hit]:
         start = m.end()
     if text[start:].strip():
         out.append(_hit(text, start, len(text)))
-    return [h for h in out if h.text]
+    return tuple(h for h in out if h.text)
 
 
 def word_count(sentence: str) -> int:
@@ -67,8 +69,9 @@ def _hit(text: str, start: int, end: int) -> Hit:
     return Hit(start + lead, end, chunk.strip())
 
 
-def _words(text: str) -> list[Hit]:
-    return [Hit(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text)]
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[Hit, ...]:
+    return tuple(Hit(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text))
 
 
 # ------------------------------------------------------------------ passive voice
@@ -76,6 +79,8 @@ def _words(text: str) -> list[Hit]:
 def passive_phrases(sentence: str) -> Iterator[Hit]:
     """The passive phrases of one sentence ("is closed by", "must be sent",
     "gets assigned"). See the rule's documentation for what is left out."""
+    if not _PASSIVE_SIGN.search(sentence):
+        return  # no form of "be" or "get": most instructions
     words = _words(sentence)
     question = sentence.rstrip("\"'”’) ").endswith("?")
     state_clause_end = _check_clause_end(sentence)
@@ -119,6 +124,12 @@ def passive_phrases(sentence: str) -> Iterator[Hit]:
         yield Hit(start, p.end, sentence[start:p.end])
 
 
+_PASSIVE_SIGN = re.compile(r"\b(?:%s)(?:n['’]t)?\b" % "|".join(sorted(BE_FORMS | GET_FORMS)),
+                           re.IGNORECASE)
+_CHECK_CLAUSE = re.compile(r"(?:%s)\b" % "|".join(re.escape(v) for v in CHECK_VERBS),
+                           re.IGNORECASE)
+
+
 def is_participle(word: str) -> bool:
     last = word.rsplit("-", 1)[-1]
     if last in IRREGULAR_PARTICIPLES:
@@ -142,11 +153,11 @@ def _is_adverb(word: str) -> bool:
     return word in ADVERBS or (word.endswith("ly") and len(word) > 4)
 
 
-def _next(words: list[Hit], j: int) -> str:
+def _next(words: tuple[Hit, ...], j: int) -> str:
     return words[j + 1].text if j + 1 < len(words) else ""
 
 
-def _has_agent(sentence: str, words: list[Hit], j: int) -> bool:
+def _has_agent(sentence: str, words: tuple[Hit, ...], j: int) -> bool:
     """'closed by the technician': "by" within four words, naming someone."""
     for k in range(j + 1, min(j + 5, len(words))):
         if re.search(r"[,;:]", sentence[words[j].end:words[k].start]):
@@ -162,14 +173,13 @@ def _has_agent(sentence: str, words: list[Hit], j: int) -> bool:
 def _check_clause_end(sentence: str) -> int:
     """Where a leading "Check that ..." clause ends (0 when there is none):
     inside it, "is" + participle names a state to check."""
-    low = sentence.lower()
-    if not any(re.match(re.escape(v) + r"\b", low) for v in CHECK_VERBS):
+    if not _CHECK_CLAUSE.match(sentence):
         return 0
     m = re.search(r"[,;:]", sentence)
     return m.start() if m else len(sentence)
 
 
-def _inverted_passive(sentence: str, words: list[Hit]) -> Hit | None:
+def _inverted_passive(sentence: str, words: tuple[Hit, ...]) -> Hit | None:
     """'Was the ticket escalated?': a past question about an action."""
     for w in words[1:8]:
         if w.text in BE_FORMS or w.text in ("by", "to", "in", "on", "for"):
