@@ -150,7 +150,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp) / "library"
         paths = generate(folder, args.procedures, args.nodes)
-        nodes = sum(p.read_text().count("\n") for p in paths)
+        lines = sum(p.read_text().count("\n") for p in paths)
+        from flowsop.parse.outline import outline_file
+        nodes = sum(len(outline_file(p).nodes) for p in paths)
         one = paths[len(paths) // 2]
         today = dt.date(2026, 6, 1)
         rows = []
@@ -167,8 +169,9 @@ def main() -> int:
         t, result = best(lambda: api.check_paths([str(one)], today=today))
         rows.append(("check_paths(ONE.flow) in process", t, 2.0,
                      f"{len(result.diagnostics)} diagnostics"))
-    print(f"library: {args.procedures} procedures, {nodes} lines, about {args.nodes} nodes each; "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"library: {args.procedures} procedures, {nodes} nodes ({nodes / args.procedures:.0f} "
+          f"each on average), {lines} lines; Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"| {'what':<34} | {'seconds':>8} | {'target':>7} | result")
     print(f"|{'-' * 36}|{'-' * 10}|{'-' * 9}|{'-' * 30}")
     for what, seconds, target, note in rows:

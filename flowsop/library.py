@@ -179,12 +179,17 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
             continue
         loaded = load_file(file, display, **options)
         members.append(Member(file, display, loaded.procedure, loaded))
+    # An editor pipes the buffer of a library file to standard input: that
+    # file is the one being checked, not a second procedure with its id.
+    editing = {m.procedure.id for m in members if m.display == STDIN}
     for file in siblings:
         display = _display(file, p)
         try:
-            members.append(Member(file, display, outline_file(file, display)))
+            outline = outline_file(file, display)
         except (SourceError, OSError):
             continue  # reported when that file itself is checked
+        if outline.id not in editing:
+            members.append(Member(file, display, outline))
     members.sort(key=lambda m: (m.display == STDIN, m.display))
     return Library(p.root, config, members)
 

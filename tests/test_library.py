@@ -116,6 +116,9 @@ def test_stdin_inside_a_configured_library_resolves_against_it(tmp_path, monkeyp
     found = library_found(["-"], stdin=text)
     assert [(p, r, line, col) for p, r, line, col, _ in found] == [
         ("<stdin>", "undefined-procedure", 3, 7)]
+    # An editor piping a library file's own text: not a duplicate of itself.
+    text = (tmp_path / "known.flow").read_text(encoding="utf-8")
+    assert library_found(["-"], stdin="---\nid: known\n---\n" + text) == []
 
 
 def test_the_examples_are_clean_as_a_library_and_one_by_one():
