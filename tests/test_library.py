@@ -399,3 +399,17 @@ def test_the_library_rules_do_not_compare_all_pairs(tmp_path):
         f"Check {i} starts.", "Open the ticket.", f"Inspect part {i}.", f"Record part {i}.",
         f"Test part {i}.", "Close the ticket.") for i in range(400)}
     assert library_found([write(tmp_path, files)]) == []
+
+
+def test_boilerplate_steps_do_not_make_procedures_overlap(tmp_path):
+    """Open, record and close the ticket are in every procedure of this library:
+    they are not what any of them is for."""
+    files = {f"p{i:02d}.flow": page(f"Request {i} arrives.") + simple(
+        f"Request {i} arrives.", "Open the ticket in the PSA.", f"Handle request {i}.",
+        "Record the result in the ticket.", "Close the ticket.") for i in range(12)}
+    folder = write(tmp_path, files)
+    assert library_found([folder], rules=["overlapping-scope"]) == []
+    # In a library of three, the same three steps are most of each procedure.
+    for i in range(3, 12):
+        (folder / f"p{i:02d}.flow").unlink()
+    assert len(library_found([folder], rules=["overlapping-scope"])) == 6

@@ -17,6 +17,8 @@ MAX_PARTNERS = 5
 #: Steps two procedures must share before "mostly the same steps" applies,
 #: and the length of a shared run worth a sub-procedure.
 MIN_SHARED = 3
+#: Boilerplate: a step in this many procedures, and this share of the library.
+COMMON_MIN, COMMON_SHARE = 10, 0.05
 DEFAULT_THRESHOLD = 0.6
 
 
@@ -28,7 +30,9 @@ def overlapping_scope(ctx: LibraryContext) -> LibraryFindings:
     start texts of a procedure without a scope) are the same after
     normalising case, punctuation and spaces, or near-identical wordings of
     one event; and two procedures where over half of one's distinct steps
-    (at least 3) are also steps of the other. Reported on both procedures, at
+    (at least 3) are also steps of the other. Boilerplate found all over
+    the library (a step in at least 10 procedures and 5% of them, such as
+    "Close the ticket.") does not count as a shared step. Reported on both procedures, at
     each one's `scope.begins` line, naming the other file.
 
     Near-identical is measured on words, not characters: each trigger becomes
@@ -107,13 +111,14 @@ def overlapping_scope(ctx: LibraryContext) -> LibraryFindings:
 
 
 def _steps_message(ctx: LibraryContext, me: int, other: int) -> tuple:
-    sequences = _sequences(ctx)
-    (mine, nodes), theirs = sequences[me], _distinct(sequences[other][0])
-    shared = [n.text for n, k in zip(nodes, mine) if k is not None and k in theirs]
-    count = len(_distinct(mine) & theirs)
+    sets = _step_sets(ctx)
+    mine, theirs = sets[me], sets[other]
+    keys, nodes = _sequences(ctx)[me]
+    shared = [n.text for n, k in zip(nodes, keys) if k in mine and k in theirs]
+    count = len(mine & theirs)
     return (_trigger_span(ctx.procedures[me]),
             f"this procedure and {ctx.procedures[other].path} share {count} steps ({count} of "
-            f"{len(_distinct(mine))} here, of {len(theirs)} there), such as '{shared[0]}'")
+            f"{len(mine)} here, of {len(theirs)} there), such as '{shared[0]}'")
 
 
 @rule("shared-steps", Severity.WARNING, stage="library")
@@ -290,10 +295,27 @@ def _distinct(keys: list) -> set[str]:
     return {k for k in keys if k is not None}
 
 
+def _step_sets(ctx: LibraryContext) -> list[set[str]]:
+    """Each procedure's distinct steps, without the library's boilerplate: a
+    step found in at least COMMON_MIN procedures and COMMON_SHARE of them
+    ("Close the ticket.") says nothing about what a procedure is for."""
+    cached = ctx.__dict__.get("_overlap_sets")
+    if cached is None:
+        sets = [_distinct(keys) for keys, _ in _sequences(ctx)]
+        counts: dict[str, int] = {}
+        for keys in sets:
+            for k in keys:
+                counts[k] = counts.get(k, 0) + 1
+        limit = max(COMMON_MIN, COMMON_SHARE * len(sets))
+        common = {k for k, n in counts.items() if n >= limit}
+        cached = ctx.__dict__["_overlap_sets"] = [keys - common for keys in sets]
+    return cached
+
+
 def _step_pairs(ctx: LibraryContext):
     """(i, j) for procedures i < j where over half of one's distinct steps (at
     least MIN_SHARED) are also the other's."""
-    sets = [_distinct(keys) for keys, _ in _sequences(ctx)]
+    sets = _step_sets(ctx)
     owners: dict[str, int] = {}
     for i, keys in enumerate(sets):
         for k in keys:
