@@ -17,6 +17,8 @@ MAX_PARTNERS = 5
 #: Steps two procedures must share before "mostly the same steps" applies,
 #: and the length of a shared run worth a sub-procedure.
 MIN_SHARED = 3
+#: Places of one run looked at when measuring the longest shared run.
+MAX_PLACES = 64
 #: Boilerplate: a step in this many procedures, and this share of the library.
 COMMON_MIN, COMMON_SHARE = 10, 0.05
 DEFAULT_THRESHOLD = 0.6
@@ -365,18 +367,23 @@ def _bits(mask: int):
         mask ^= low
 
 
-def _longest_run(a: list[str], b: list[str]) -> tuple[int, int, int]:
+def _longest_run(a: list, b: list) -> tuple[int, int, int]:
     """(start in a, start in b, length) of the longest common run of at least
-    MIN_SHARED keys (None breaks a run), found from b's positions of each run
-    of MIN_SHARED."""
+    MIN_SHARED keys (None breaks a run). Runs are extended only from where
+    they begin, and a run of MIN_SHARED keys repeated all over b is looked
+    up at its first MAX_PLACES places, so the work stays linear in practice."""
     where: dict[tuple, list[int]] = {}
     for j in range(len(b) - MIN_SHARED + 1):
         gram = tuple(b[j:j + MIN_SHARED])
         if None not in gram:
-            where.setdefault(gram, []).append(j)
+            places = where.setdefault(gram, [])
+            if len(places) < MAX_PLACES:
+                places.append(j)
     best = (0, 0, 0)
     for i in range(len(a) - MIN_SHARED + 1):
         for j in where.get(tuple(a[i:i + MIN_SHARED]), ()):
+            if i and j and a[i - 1] is not None and a[i - 1] == b[j - 1]:
+                continue  # inside a run already measured from its beginning
             length = MIN_SHARED
             while i + length < len(a) and j + length < len(b) \
                     and a[i + length] is not None and a[i + length] == b[j + length]:
