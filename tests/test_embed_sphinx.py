@@ -170,3 +170,13 @@ def test_setup_declares_parallel_safety():
 
     meta = setup(App())
     assert meta["parallel_read_safe"] is True and meta["parallel_write_safe"] is True
+
+
+def test_a_changed_flow_file_rebuilds_the_page(tmp_path):
+    root = project(tmp_path)
+    sphinx(root, "html")
+    flow = root / "procedures" / "order-parts.flow"
+    flow.write_text(flow.read_text().replace("List each missing part", "Write down each part"))
+    sphinx(root, "html")  # no -E: Sphinx must see the dependency itself
+    html = (root / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert "Write down each part" in html and "List each missing part" not in html

@@ -94,7 +94,9 @@ def element_id_prefix(procedure_id: str) -> str:
 
 def responsive(svg: str) -> str:
     """The inline ``<svg>`` sized to fit its column (Graphviz writes a fixed
-    width in points)."""
+    width in points), its links not underlined by the host page's CSS for
+    ``a`` (an inline style wins over a stylesheet)."""
+    svg = re.sub(r"<a\b", '<a style="text-decoration:none"', svg)
     return re.sub(r"<svg\b", f'<svg style="{SVG_STYLE}"', svg, count=1)
 
 
