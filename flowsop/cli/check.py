@@ -63,7 +63,7 @@ def cmd_check(args) -> int:
     else:
         use_colour = colour(sys.stdout)
         for d in result.config_problems:
-            print(format_text(d, None, use_colour))
+            print(format_text(d, _config_lines(result, d.path), use_colour))
         for r in result.loaded:
             lines = r.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             for d in r.diagnostics:
@@ -77,6 +77,18 @@ def cmd_check(args) -> int:
     if result.config_problems:
         return EXIT_USAGE  # the configuration is wrong: nothing else can be trusted
     return EXIT_ERRORS if has_errors(diagnostics, args.strict) else EXIT_OK
+
+
+def _config_lines(result, shown: str) -> list[str] | None:
+    """The lines of the configuration file a problem is in, for the caret."""
+    for lib in result.libraries:
+        config = lib.config
+        if config.path is not None and any(d.path == shown for d in config.problems):
+            try:
+                return config.path.read_text(encoding="utf-8").split("\n")
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
 
 
 def _overdue(result, when, fmt: str) -> int:
