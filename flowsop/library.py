@@ -163,7 +163,7 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
                  stdin_text: str | None = None) -> Library:
     """Load the files of ``p`` in full and every other procedure of the library
     as an outline. Raises SourceError for a file asked about that is not text."""
-    from .api import load_file, load_text
+    from .api import _collector_paused, load_file, load_text
 
     options = dict(rules=rules, today=today, settings=config.settings,
                    severities=config.severities)
@@ -182,14 +182,15 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
     # An editor pipes the buffer of a library file to standard input: that
     # file is the one being checked, not a second procedure with its id.
     editing = {m.procedure.id for m in members if m.display == STDIN}
-    for file in siblings:
-        display = _display(file, p)
-        try:
-            outline = outline_file(file, display)
-        except (SourceError, OSError):
-            continue  # reported when that file itself is checked
-        if outline.id not in editing:
-            members.append(Member(file, display, outline))
+    with _collector_paused():  # many small objects, no cycles (see api)
+        for file in siblings:
+            display = _display(file, p)
+            try:
+                outline = outline_file(file, display)
+            except (SourceError, OSError):
+                continue  # reported when that file itself is checked
+            if outline.id not in editing:
+                members.append(Member(file, display, outline))
     members.sort(key=lambda m: (m.display == STDIN, m.display))
     return Library(p.root, config, members)
 
