@@ -112,7 +112,7 @@ class FlowsopDirective(SphinxDirective):
         out: list[nodes.Node] = []
         if show in ("chart", "both"):
             chart = flowsop_chart(source=source, display=display, proc_id=loaded.procedure.id,
-                                  alt=alt or loaded.procedure.title)
+                                  alt=alt or loaded.procedure.title, library=library)
             try:
                 chart["svg"] = _unlink_calls(loaded.render("fragment", show="chart", alt=alt,
                                                            today=_today(config),
@@ -162,10 +162,29 @@ def visit_chart_latex(self, node: flowsop_chart) -> None:
     if not target.exists() or target.read_bytes() != data:
         target.write_bytes(data)
     in_figure = isinstance(node.parent, nodes.figure)
+    # Sphinx shrinks a picture wider than the line, not one taller than the
+    # page: a long procedure is fitted into both.
+    fit = "[width=\\linewidth,height=0.8\\textheight,keepaspectratio]" \
+        if _height_pt(data, fmt) > TALL_PT else ""
     self.body.append(("" if in_figure else "\n\\begin{center}") +
-                     f"\\sphinxincludegraphics{{{name}}}" +
+                     f"\\sphinxincludegraphics{fit}{{{name}}}" +
                      ("\n" if in_figure else "\\end{center}\n"))
     raise nodes.SkipNode
+
+
+#: Charts taller than this (points) are fitted to the page in LaTeX.
+TALL_PT = 450
+
+
+def _height_pt(data: bytes, fmt: str) -> float:
+    """The drawn height in points: PDF's MediaBox, or PNG pixels at the
+    engine's resolution."""
+    from .render.engine import PNG_DPI
+
+    if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(data[20:24], "big") * 72 / PNG_DPI
+    m = re.search(rb"/MediaBox\s*\[\s*[-\d.]+\s+[-\d.]+\s+[-\d.]+\s+([-\d.]+)", data)
+    return float(m.group(1)) if m else 0.0
 
 
 def visit_plain(self, node) -> None:
@@ -184,7 +203,8 @@ def depart_plain(self, node) -> None:
 def _draw(node: flowsop_chart, fmt: str, config) -> bytes:
     import flowsop
 
-    loaded = flowsop.load(node["source"], path=node["display"], today=_today(config))
+    loaded = flowsop.load(node["source"], path=node["display"], today=_today(config),
+                          library=node.get("library"))
     loaded.procedure = dataclasses.replace(loaded.procedure, id=node["proc_id"])
     engine = "dot" if fmt == "pdf" else config.flowsop_engine
     return loaded.render(fmt, today=_today(config), engine=engine)

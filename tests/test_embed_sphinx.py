@@ -127,7 +127,7 @@ def test_latex_includes_an_image_it_can_use(tmp_path):
     sphinx(root, "latex")
     out = root / "_build" / "latex"
     tex = (out / "servicedesk.tex").read_text(encoding="utf-8")
-    images = re.findall(r"\\sphinxincludegraphics\{([^}]+)\}", tex)
+    images = re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{([^}]+)\}", tex)
     assert len(images) == 3
     magic = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n"}
     expected = "pdf" if shutil.which("dot") else "png"
@@ -135,6 +135,9 @@ def test_latex_includes_an_image_it_can_use(tmp_path):
         assert name.endswith("." + expected)
         assert (out / name).read_bytes().startswith(magic[expected])
     assert "\\caption{Dispatching an on\\sphinxhyphen{}site technician}" in tex
+    # A long procedure is fitted to the page, not only to the line.
+    assert ("\\sphinxincludegraphics[width=\\linewidth,height=0.8\\textheight,"
+            "keepaspectratio]{flowsop-dispatch-onsite-") in tex
     # The steps are text in the PDF too.
     assert "Is the deadline less than 4 hours away? If yes, continue with step 3." in tex
 
@@ -180,3 +183,16 @@ def test_a_changed_flow_file_rebuilds_the_page(tmp_path):
     sphinx(root, "html")  # no -E: Sphinx must see the dependency itself
     html = (root / "_build" / "html" / "index.html").read_text(encoding="utf-8")
     assert "Write down each part" in html and "List each missing part" not in html
+
+
+@pytest.mark.skipif(not shutil.which("latexmk") or not shutil.which("pdflatex"),
+                    reason="needs latexmk and a TeX installation for make latexpdf")
+def test_latexpdf_shows_the_charts(tmp_path):
+    root = project(tmp_path)
+    done = subprocess.run(SPHINX + ["-M", "latexpdf", ".", "_build", "-q", "-W"], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    pdf = (root / "_build" / "latex" / "servicedesk.pdf").read_bytes()
+    # The three charts are pictures in the PDF (PNG-drawn charts are images;
+    # PDF-drawn ones are embedded forms).
+    assert len(re.findall(rb"/Subtype\s*/(?:Image|Form)", pdf)) >= 3
