@@ -256,7 +256,7 @@ def test_dark_page_screenshot(tmp_path):
             f'color:#e6edf3;font-family:sans-serif"><div style="display:flex;gap:20px">'
             f'<div style="width:560px">{a}</div><div style="width:600px">{b}</div>'
             "</div></body></html>")
-    width, height, pixels = read_png(screenshot(page, tmp_path / "dark.png"))
+    width, height, pixels = read_png(screenshot(page, tmp_path / "dark.png", "1200,900"))
     dark = bytes.fromhex(DARK_PAGE[1:])
 
     def at(x, y):

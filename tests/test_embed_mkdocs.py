@@ -160,8 +160,8 @@ def test_broken_block_shows_an_error_box_and_fails_strict(tmp_path):
     assert "docs/index.md:7:1: error[syntax]: unknown keyword &#x27;stpe&#x27;" in html
 
 
-def test_image_of_a_missing_or_broken_file_fails_strict(tmp_path):
-    root = site(tmp_path, index="# X\n\n![Gone](procedures/broken.flow)\n")
+def test_image_of_a_broken_file_fails_strict(tmp_path):
+    root = site(tmp_path, index="# X\n\n![Broken](procedures/broken.flow)\n")
     (root / "docs" / "procedures" / "broken.flow").write_text("start: a\nstpe: b\nend: c\n")
     done = build(root, expect=1)
     assert "docs/procedures/broken.flow:2:1: error[syntax]" in done.stderr
