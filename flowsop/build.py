@@ -65,6 +65,7 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)      # --check: what would change
     skipped: list[str] = field(default_factory=list)    # procedure ids not rendered (errors)
+    rendered: list[str] = field(default_factory=list)   # procedure ids whose pages were made
     diagnostics: list[Diagnostic] = field(default_factory=list)
     layouts: int = 0
 
@@ -78,20 +79,40 @@ def output_name(proc_id: str, fmt: str) -> str:
 
 
 def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
-    """Render every entry without errors, then the index; write what changed."""
-    out = options.out
+    """Render the given procedures (and the index, if asked); write what changed.
+    ``flowsop render`` and the Python API use this; ``flowsop build`` goes through
+    ``flowsop.incremental.build_library``, which adds the manifest's caching."""
     result = BuildResult()
     titles = {e.loaded.procedure.id: e.loaded.procedure.title for e in entries}
-    callers: dict[str, list[str]] = {}
     for e in entries:
-        for callee in {n.text for n in e.loaded.procedure.nodes if n.kind == "call"}:
-            callers.setdefault(callee, []).append(e.loaded.procedure.id)
-    previous = _read_manifest(out)
+        titles.update(getattr(e.loaded, "titles", {}) or {})
+    for e in entries:
+        result.diagnostics += e.loaded.diagnostics
+    files, charts = render_entries(entries, options, titles, result)
+    if options.index:
+        rows = []
+        for e in entries:
+            row = row_for(e.loaded, e.display, options)
+            row["diagnostics"] = [d.to_json() for d in e.loaded.diagnostics]
+            rows.append(row)
+        files.update(index_files(rows, options))
+    previous = read_manifest(options.out)
+    manifest = {"flowsop": __version__, "procedures": {}}
+    write_outputs(options.out, files, [], previous, manifest, options, result)
+    return result
+
+
+def render_entries(entries: list[Entry], options: BuildOptions, titles: dict[str, str],
+                   result: BuildResult, chart_cache: dict | None = None
+                   ) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every output file of every entry without errors: name → bytes; and the
+    chart key of each chart (the hash of its DOT and engine)."""
+    from .render.engine import EngineError
+
     files: dict[str, bytes] = {}
     numbered: dict[str, NumberedProcedure] = {}
     renderable = []
     for e in entries:
-        result.diagnostics += e.loaded.diagnostics
         if not e.loaded.ok:
             result.skipped.append(e.loaded.procedure.id)
             continue
@@ -99,9 +120,8 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
                              defaults=options.settings.get("defaults"))
         numbered[n.id] = n
         renderable.append(e)
-    from .render.engine import EngineError
-    charts = _layout_all(renderable, numbered, options, result)
-    for e in renderable:
+    charts, keys = _layout_all(renderable, numbered, options, result, chart_cache or {})
+    for done, e in enumerate(renderable, 1):
         n = numbered[e.loaded.procedure.id]
         ctx = _context(e, options, charts.get(n.id))
         for fmt in options.formats:
@@ -115,13 +135,10 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
                 files[output_name(n.id, fmt)] = data
             if fmt == "mermaid" and data is not None:
                 result.diagnostics += _mermaid_limits(e, n, data)
-    if options.index:
-        from .render.index import render_index_html, render_index_md
-        rows = _index_rows(entries, numbered, callers, options)
-        files["index.md"] = render_index_md(rows, options.today).encode()
-        files["index.html"] = render_index_html(rows, options.today).encode()
-    _write(out, files, previous, options, result)
-    return result
+        result.rendered.append(n.id)
+        if options.progress:
+            progress(done, len(renderable))
+    return files, keys
 
 
 def _context(e: Entry, options: BuildOptions, svg: bytes | None) -> RenderContext:
@@ -135,15 +152,19 @@ def _context(e: Entry, options: BuildOptions, svg: bytes | None) -> RenderContex
 
 
 def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
-                options: BuildOptions, result: BuildResult) -> dict[str, bytes]:
-    """Lay out every chart the formats need, in parallel engine processes."""
+                options: BuildOptions, result: BuildResult, cache: dict
+                ) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Lay out every chart the formats need, in parallel engine processes.
+    ``cache`` maps a procedure id to (chart key, SVG file) from an earlier
+    build: a chart whose DOT and engine are unchanged is read back, not laid out."""
     if not any(f in NEEDS_LAYOUT for f in options.formats):
-        return {}
+        return {}, {}
     from .render.dot import check_text_support, choose_engine, dot_source, too_large
-    from .render.engine import EngineError, layout_many
+    from .render.engine import EngineError, engine_version, layout_many
     from .render.svg import finish_svg
 
     by_engine: dict[str, list] = {}
+    charts, keys = {}, {}
     for e in entries:
         n = numbered[e.loaded.procedure.id]
         if too_large(n) and not options.force:
@@ -156,8 +177,20 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
             result.diagnostics.append(Diagnostic(e.display, Span(w.line, 1), Severity.WARNING,
                                                  "unsupported-script", w.message, w.hint))
         engine = choose_engine(n, options.engine)
-        by_engine.setdefault(engine, []).append((e, n, dot_source(n, _context(e, options, None))))
-    charts = {}
+        dot = dot_source(n, _context(e, options, None))
+        # Everything the finished SVG depends on: the DOT, the engine, and what
+        # finish_svg adds (title, purpose, id prefix; its code comes with the version).
+        key = hashlib.sha256("\0".join((__version__, engine_version(engine), n.id, n.title,
+                                        n.meta.purpose or "", dot)).encode()).hexdigest()
+        keys[n.id] = key
+        old_key, old_file = cache.get(n.id, (None, None))
+        if old_key == key:
+            try:
+                charts[n.id] = old_file.read_bytes()
+                continue
+            except OSError:
+                pass  # gone: lay it out again
+        by_engine.setdefault(engine, []).append((e, n, dot))
     for engine, group in sorted(by_engine.items()):
         outputs = layout_many([(dot, "svg") for _, _, dot in group], engine,
                               options.jobs or os.cpu_count() or 1)
@@ -166,9 +199,10 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
             if isinstance(output, EngineError):
                 result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
                                                       output.message, output.hint))
+                keys.pop(n.id, None)
             else:
                 charts[n.id] = finish_svg(output.decode("utf-8"), n).encode("utf-8")
-    return charts
+    return charts, keys
 
 
 def _diagnostic(e: Entry, severity: Severity, rule: str, message: str,
@@ -211,51 +245,73 @@ def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnos
                        "split the procedure with 'call', or publish the SVG chart instead")]
 
 
-def _index_rows(entries, numbered, callers, options) -> list[dict]:
-    rows = []
-    for e in sorted(entries, key=lambda e: (e.loaded.procedure.title.casefold(),
-                                            e.loaded.procedure.id)):
-        p = e.loaded.procedure
-        n = numbered.get(p.id)
-        errors = [d for d in e.loaded.diagnostics if d.severity is Severity.ERROR]
-        warnings = [d for d in e.loaded.diagnostics if d.severity is Severity.WARNING]
-        rows.append({
-            "id": p.id, "title": p.title, "owner": p.meta.owner, "version": p.meta.version,
-            "next_review": n.next_review if n else None,
-            "overdue": bool(n and n.next_review and n.next_review < options.today),
-            "page": f"{p.id}.html" if n else None, "source": e.display,
-            "problems": [f"{d.line}:{d.column} {d.severity.value}[{d.rule}] {d.message}"
-                         for d in errors + warnings],
-            "errors": len(errors), "warnings": len(warnings),
-            "calls": sorted({x.text for x in p.nodes if x.kind == "call"}),
-            "called_by": sorted(set(callers.get(p.id, []))),
-        })
-    return rows
+def row_for(loaded: Loaded, display: str, options: BuildOptions) -> dict:
+    """What the index says of one procedure, as plain data (kept in the manifest)."""
+    from .checks.metadata import next_review
+
+    p = loaded.procedure
+    due = next_review(p.meta, options.settings.get("defaults"))
+    return {"id": p.id, "title": p.title, "owner": p.meta.owner or
+            options.settings.get("defaults", {}).get("owner"), "version": p.meta.version,
+            "next_review": due.isoformat() if due else None, "source": display,
+            "calls": sorted({n.text for n in p.nodes if n.kind == "call"}),
+            "tags": list(p.meta.tags), "ok": loaded.ok}
+
+
+def index_files(rows: list[dict], options: BuildOptions) -> dict[str, bytes]:
+    """``index.md`` and ``index.html``. Each row carries its ``diagnostics``
+    (as JSON objects); links between procedures that call each other are
+    worked out here, across the rows."""
+    from .render.index import render_index_html, render_index_md
+
+    called_by: dict[str, set[str]] = {}
+    for r in rows:
+        for c in r["calls"]:
+            called_by.setdefault(c, set()).add(r["id"])
+    today = options.today.isoformat()
+    shown = []
+    for r in sorted(rows, key=lambda r: (r["title"].casefold(), r["id"], r["source"])):
+        ds = sorted(r.get("diagnostics", []),
+                    key=lambda d: (d["severity"] != "error", d["line"], d["column"], d["rule"]))
+        shown.append(dict(
+            r, page=f'{r["id"]}.html' if r["ok"] else None,
+            overdue=bool(r["next_review"] and r["next_review"] < today),
+            called_by=sorted(called_by.get(r["id"], ())),
+            errors=sum(d["severity"] == "error" for d in ds),
+            warnings=sum(d["severity"] == "warning" for d in ds),
+            problems=[f'{d["line"]}:{d["column"]} {d["severity"]}[{d["rule"]}] {d["message"]}'
+                      for d in ds]))
+    return {"index.md": render_index_md(shown, options.today).encode(),
+            "index.html": render_index_html(shown, options.today).encode()}
 
 
 # ------------------------------------------------------------------ writing
 
-def _write(out: Path, files: dict[str, bytes], previous: dict, options: BuildOptions,
-           result: BuildResult) -> None:
-    old_files = previous.get("files", {})
+def write_outputs(out: Path, files: dict[str, bytes], kept: list[str], previous: dict,
+                  manifest: dict, options: BuildOptions, result: BuildResult) -> None:
+    """Write the files that differ from what is on disk (atomically), remove
+    the files an earlier build wrote that this one no longer makes, and record
+    it all in the manifest. With ``check_only``, list what would change."""
     for name in sorted(files):
-        data = files[name]
         target = out / name
-        if _same(target, data):
+        if _same(target, files[name]):
             result.unchanged.append(name)
-            continue
-        if options.check_only:
+        elif options.check_only:
             result.stale.append(name)
-            continue
-        write_atomic(target, data)
-        result.written.append(name)
+        else:
+            write_atomic(target, files[name])
+            result.written.append(name)
+    result.unchanged += kept
     if not options.manifest:
         return
-    for name in sorted(set(old_files) - set(files)):
-        # Only files an earlier build wrote (they are in its manifest).
-        target = out / name
-        if posixpath.normpath(name) != name or name.startswith(("..", "/")):
+    old_files = previous.get("files", {})
+    made = {**{k: old_files.get(k) for k in kept},
+            **{name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
+    for name in sorted(set(old_files) - set(made)):
+        # Only names an earlier build recorded, and only inside the output folder.
+        if posixpath.normpath(name) != name or name.startswith(("..", "/")) or "/" in name:
             continue
+        target = out / name
         if target.is_file():
             if options.check_only:
                 result.stale.append(name)
@@ -264,8 +320,7 @@ def _write(out: Path, files: dict[str, bytes], previous: dict, options: BuildOpt
                 result.removed.append(name)
     if options.check_only:
         return
-    manifest = {"flowsop": __version__,
-                "files": {name: hashlib.sha256(files[name]).hexdigest() for name in sorted(files)}}
+    manifest = dict(manifest, files=dict(sorted(made.items())))
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     remove_stale_temporaries(out)
 
@@ -277,7 +332,7 @@ def _same(target: Path, data: bytes) -> bool:
         return False
 
 
-def _read_manifest(out: Path) -> dict:
+def read_manifest(out: Path) -> dict:
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}

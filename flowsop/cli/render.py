@@ -45,6 +45,7 @@ def register(sub, common) -> None:
     b.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 and list the outputs that are out of date")
     b.add_argument("--strict", action="store_true", help="warnings also make the exit status 1")
+    b.add_argument("--config", metavar="PATH", help="the configuration file to use")
     b.set_defaults(run=cmd_build)
 
 
@@ -60,32 +61,38 @@ def cmd_render(args) -> int:
     options = BuildOptions(out=Path(args.output), formats=formats, engine=args.engine,
                            jobs=args.jobs, today=today(args.today), force=args.force,
                            index=False, manifest=False)
-    result = _run(build, entries, options)
+    result = _run(lambda: build(entries, options), options)
     _report(result, entries, args)
     return EXIT_ERRORS if any(d.severity.value == "error" for d in result.diagnostics) else EXIT_OK
 
 
 def cmd_build(args) -> int:
-    from ..build import BuildOptions, build
+    from ..build import BuildOptions
+    from ..config import ConfigError
+    from ..incremental import build_library
+    from ..library import LibraryError
+    from ..parse import SourceError
 
-    folder = Path(args.dir)
-    if not folder.is_dir():
+    if not Path(args.dir).is_dir():
         raise UsageError(f"{args.dir}: not a folder")
-    entries = _load([args.dir], args)
-    if args.tag:
-        entries = [e for e in entries if args.tag in e.loaded.procedure.meta.tags]
     options = BuildOptions(out=Path(args.output), formats=_formats(args.format),
                            engine=args.engine, jobs=args.jobs, today=today(args.today),
-                           force=args.force, check_only=args.check)
-    result = _run(build, entries, options)
-    _report(result, entries, args)
+                           force=args.force, check_only=args.check,
+                           progress=sys.stderr.isatty())
+    try:
+        result = _run(lambda: build_library(args.dir, options, config=args.config,
+                                            tag=args.tag), options)
+    except (SourceError, LibraryError, ConfigError) as e:
+        raise UsageError(str(e)) from None
+    _report(result, [], args)
+    if any(d.rule == "config" for d in result.diagnostics):
+        return EXIT_USAGE
     if args.check:
         for name in result.stale:
             print(f"out of date: {Path(args.output) / name}")
         if result.stale:
             return EXIT_ERRORS
-    bad = any(d.severity.value == "error" or getattr(args, "strict", False)
-              for d in result.diagnostics)
+    bad = any(d.severity.value == "error" or args.strict for d in result.diagnostics)
     return EXIT_ERRORS if bad else EXIT_OK
 
 
@@ -103,26 +110,36 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 def _load(paths: list[str], args):
-    from ..api import load_text
+    """Each file with its library (for call titles and library problems) and
+    its configuration, exactly as ``flowsop check`` reads it."""
+    from ..api import check_paths
     from ..build import Entry
+    from ..config import ConfigError
+    from ..library import LibraryError
     from ..parse import SourceError
 
-    when = today(args.today)
+    try:
+        stdin = read(None) if "-" in paths else None
+        result = check_paths(paths, today=today(args.today), stdin=stdin)
+    except (SourceError, LibraryError, ConfigError) as e:
+        raise UsageError(str(e)) from None
+    if result.config_problems:
+        _print(result.config_problems)
+        raise UsageError("the configuration cannot be used")
     entries = []
-    for display, path in collect(paths):
-        try:
-            text = sys.stdin.read() if path is None else read(path)
-        except SourceError as e:
-            raise UsageError(str(e)) from None
-        stem = "stdin" if path is None else Path(path).stem
-        entries.append(Entry(display, path, load_text(text, display, default_id=stem, today=when)))
+    for library in result.libraries:
+        titles = {m.procedure.id: m.procedure.title for m in library.members}
+        for m in library.asked():
+            m.loaded.titles = titles
+            path = None if m.display == "<stdin>" else m.path
+            entries.append(Entry(m.display, path, m.loaded))
     return entries
 
 
-def _run(build, entries, options):
+def _run(work, options):
     from ..render.engine import EngineError
     try:
-        return build(entries, options)
+        return work()
     except EngineError as e:
         raise UsageError(f"{e.message}" + (f" ({e.hint})" if e.hint else "")) from None
     except OSError as e:
@@ -140,7 +157,7 @@ def _render_stdout(entry, fmt: str, args) -> int:
         options = BuildOptions(out=Path(tmp), formats=(fmt,), engine=args.engine,
                                today=today(args.today), force=args.force, index=False,
                                manifest=False)
-        result = _run(build, [entry], options)
+        result = _run(lambda: build([entry], options), options)
         from ..build import output_name
         target = Path(tmp) / output_name(entry.loaded.procedure.id, fmt)
         if not target.exists():
@@ -149,6 +166,13 @@ def _render_stdout(entry, fmt: str, args) -> int:
         sys.stdout.buffer.write(target.read_bytes())
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _print(diagnostics) -> None:
+    from ..diagnostics import format_text
+    use_colour = colour(sys.stderr)
+    for d in diagnostics:
+        print(format_text(d, None, use_colour), file=sys.stderr)
 
 
 def _print_diagnostics(entries, extra=()) -> None:

@@ -1,0 +1,208 @@
+"""Library build: ``flowsop build DIR`` with a content-hash manifest, so that
+a rebuild does only the work its changes need.
+
+Sits on top of the library stage (``flowsop.library``) and the render core
+(``flowsop.build``). What each output depends on:
+
+- every output: the build key (flowsop's version, the layout engine's version,
+  the templates, the configuration file, the formats, today's date, --tag and
+  where the output folder is);
+- a procedure's pages: its source and the titles of the procedures it calls;
+- its chart: the DOT text only (a template change re-renders pages, but no
+  chart is laid out again: an unchanged DOT reuses the SVG already written).
+
+An unchanged file is not parsed: the library rules read its outline (cheap),
+and its own diagnostics come from the manifest. A no-op rebuild reads and
+hashes the sources and the manifest, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .build import (MANIFEST, BuildOptions, BuildResult, Entry, index_files, read_manifest,
+                    render_entries, row_for, write_outputs)
+from .diagnostics import Diagnostic, Severity, Span, tidy
+
+#: Library rules that read a procedure in full (its links): an outline does not
+#: carry what they need, so their findings on an unchanged file are reused.
+PER_FILE_LIBRARY_RULES = ("path-escape",)
+
+
+@dataclass
+class _Source:
+    path: Path
+    display: str
+    sha: str
+    previous: dict | None
+
+
+def build_library(folder: str, options: BuildOptions, *, config=None,
+                  tag: str | None = None) -> BuildResult:
+    from . import library as lib
+    from .api import load_file
+    from .checks import RULES
+    from .parse.outline import outline_file
+
+    plan = lib.plan([folder])[0]
+    cfg = lib.config_for(plan, config, {})
+    result = BuildResult()
+    result.diagnostics += list(cfg.problems)
+    if cfg.problems:
+        return result
+    rules = cfg.enabled(list(RULES))
+    key = build_key(options, cfg, tag, plan.root)
+    manifest = read_manifest(options.out)
+    same_build = manifest.get("key") == key
+    before = manifest.get("procedures", {}) if same_build else {}
+    sources = [_source(f, d, before) for f, d in plan.asked.items()]
+    changed = [s for s in sources if s.previous is None or s.previous["sha"] != s.sha]
+    gone = set(before) - {s.display for s in sources}
+    if not changed and not gone and _outputs_present(options.out, manifest):
+        # Nothing to do: the manifest already says what every file gives.
+        for s in sources:
+            if _tagged(s.previous.get("tags", ()), tag):
+                result.diagnostics += _diagnostics(s.previous["diagnostics"] +
+                                                   s.previous["library"])
+                result.unchanged += s.previous["files"]
+        return result
+
+    load = dict(rules=rules, today=options.today, settings=cfg.settings,
+                severities=cfg.severities)
+    loaded: dict[str, object] = {}
+    members = []
+    for s in sources:
+        if s in changed:
+            full = load_file(s.path, s.display, **load)
+            loaded[s.display] = full
+            members.append(lib.Member(s.path, s.display, full.procedure, full))
+        else:
+            members.append(lib.Member(s.path, s.display, outline_file(s.path, s.display)))
+    library = lib.Library(plan.root, cfg, members)
+    found: dict[str, list[Diagnostic]] = {}
+    for d in lib.library_diagnostics(library, rules):
+        found.setdefault(d.path, []).append(d)
+    titles = {m.procedure.id: m.procedure.title for m in members}
+
+    # Which procedures need their pages rendered again.
+    page_keys, to_render = {}, []
+    for s, m in zip(sources, members):
+        calls = sorted({n.text for n in m.procedure.nodes if n.kind == "call"})
+        page_keys[s.display] = _sha(json.dumps([s.sha, [(c, titles.get(c)) for c in calls]]))
+        stale = s.previous is None or s.previous.get("page") != page_keys[s.display]
+        if stale and s.display not in loaded:
+            loaded[s.display] = load_file(s.path, s.display, **load)
+        if stale:
+            to_render.append(s)
+    # Library findings of the per-file rules on unchanged files come from before.
+    for s in sources:
+        if s.display in loaded and s in changed:
+            continue
+        found[s.display] = [d for d in found.get(s.display, [])
+                            if d.rule not in PER_FILE_LIBRARY_RULES]
+        found[s.display] += [d for d in _diagnostics(s.previous["library"])
+                             if d.rule in PER_FILE_LIBRARY_RULES] if s.previous else []
+
+    record: dict[str, dict] = {}
+    entries, kept = [], []
+    for s in sources:
+        own = loaded[s.display].diagnostics if s.display in loaded \
+            else _diagnostics(s.previous["diagnostics"])
+        mine = tidy(found.get(s.display, []))
+        if s.display in loaded:
+            full = loaded[s.display]
+            full.diagnostics = tidy(list(own) + mine)
+            row = row_for(full, s.display, options)
+        else:
+            row = dict(s.previous["row"])
+        tags = row.get("tags", ())
+        record[s.display] = {"sha": s.sha, "page": page_keys[s.display],
+                             "diagnostics": _plain(own), "library": _plain(mine),
+                             "row": row, "tags": list(tags),
+                             "files": s.previous["files"] if s.previous else []}
+        if not _tagged(tags, tag):
+            continue
+        result.diagnostics += tidy(list(own) + mine)
+        if s in to_render:
+            entries.append(Entry(s.display, s.path, loaded[s.display]))
+        else:
+            kept += s.previous["files"]
+    # Charts whose DOT did not change are reused from the SVG on disk.
+    # (Also across a changed build key: the chart key says all a chart depends on.)
+    cache = {p["row"]["id"]: (p.get("chart"), options.out / f'{p["row"]["id"]}.svg')
+             for p in manifest.get("procedures", {}).values() if p.get("chart")}
+    files, charts = render_entries(entries, options, titles, result, chart_cache=cache)
+    for e in entries:
+        rec = record[e.display]
+        pid = e.loaded.procedure.id
+        rec["files"] = sorted(name for name in files if name.startswith(f"{pid}."))
+        if pid in charts:
+            rec["chart"] = charts[pid]
+    for s in sources:
+        if s not in to_render and s.previous and s.previous.get("chart"):
+            record[s.display]["chart"] = s.previous["chart"]
+    rows = [dict(r["row"], diagnostics=r["diagnostics"] + r["library"])
+            for _, r in sorted(record.items()) if _tagged(r["tags"], tag)]
+    files.update(index_files(rows, options))
+    new_manifest = {"flowsop": __version__, "key": key, "procedures": record}
+    write_outputs(options.out, files, kept, manifest, new_manifest, options, result)
+    return result
+
+
+def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:
+    from .render.engine import engine_version
+
+    needs_engine = any(f in ("svg", "png", "pdf", "html", "md", "fragment")
+                       for f in options.formats)
+    where = os.path.relpath(root, options.out.resolve()) if root else ""
+    config = Path(cfg.path).read_bytes() if cfg.path else b""
+    return _sha(json.dumps({
+        "flowsop": __version__, "templates": templates_digest(),
+        "engine": engine_version(options.engine) if needs_engine else None,
+        "config": _sha(config), "formats": list(options.formats),
+        "today": options.today.isoformat(), "tag": tag, "force": options.force,
+        "where": where}, sort_keys=True))
+
+
+@lru_cache(maxsize=1)
+def templates_digest() -> str:
+    folder = Path(__file__).parent / "templates"
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _source(path: Path, display: str, before: dict) -> _Source:
+    return _Source(path, display, _sha(path.read_bytes()), before.get(display))
+
+
+def _outputs_present(out: Path, manifest: dict) -> bool:
+    return all((out / name).is_file() for name in manifest.get("files", {}))
+
+
+def _tagged(tags, tag: str | None) -> bool:
+    return tag is None or tag in tags
+
+
+def _plain(diagnostics) -> list[dict]:
+    return [d.to_json() for d in diagnostics]
+
+
+def _diagnostics(items: list[dict]) -> list[Diagnostic]:
+    return [Diagnostic(d["path"], Span(d["line"], d["column"]), Severity(d["severity"]),
+                       d["rule"], d["message"], d.get("hint")) for d in items]
+
+
+def _sha(data) -> str:
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
+__all__ = ["build_library", "build_key", "MANIFEST"]
