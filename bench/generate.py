@@ -30,23 +30,23 @@ def procedure(nodes: int, proc_id: str = "generated", calls: tuple[str, ...] = (
         if b % 5 == 0:
             lines.append(f"lane {LANES[(b // 5) % len(LANES)]}")
         verb, obj = rng.choice(VERBS), rng.choice(OBJECTS)
-        lines.append(f"step s{b}: {verb} {obj} for item {b}.")
+        lines.append(f"step s{b}: {verb} {obj} for item {b} of {proc_id}.")
         if b % 7 == 3:
             lines.append("  duration: 5 min")
         if calls and b % 11 == 5:
             lines.append(f"call c{b}: {calls[b % len(calls)]}")
             count += 1
         # A decision with a retry loop back to the step, and an exit forward.
-        lines.append(f"decide d{b}: Did step {b} work?")
+        lines.append(f"decide d{b}: Did item {b} of {proc_id} work?")
         lines.append(f"  yes -> n{b}")
         if b % 3 == 0 and b > 0:
             lines.append(f"  retry -> s{b}")
             lines.append(f"  escalate -> x{b}")
         else:
             lines.append(f"  no -> x{b}")
-        lines.append(f"step x{b}: Escalate item {b} to the team lead.")
+        lines.append(f"step x{b}: Escalate item {b} of {proc_id} to the team lead.")
         lines.append(f"  -> n{b}")
-        lines.append(f"step n{b}: Note the result of item {b}.")
+        lines.append(f"step n{b}: Note the result of item {b} of {proc_id}.")
         count += 4
         block += 1
     lines.append("end: The benchmark is done.")

@@ -106,7 +106,64 @@ def render_entries(entries: list[Entry], options: BuildOptions, titles: dict[str
                    result: BuildResult, chart_cache: dict | None = None
                    ) -> tuple[dict[str, bytes], dict[str, str]]:
     """Every output file of every entry without errors: name → bytes; and the
-    chart key of each chart (the hash of its DOT and engine)."""
+    chart key of each chart (the hash of its DOT and engine).
+
+    A large library is rendered by worker processes, one per core (``--jobs``):
+    numbering, DOT, templates and the engine's own process all run in
+    parallel, not only the layout. Workers are forked, so they read the
+    loaded procedures without copying them through a pipe."""
+    workers = options.jobs or os.cpu_count() or 1
+    if workers > 1 and len(entries) >= PARALLEL_FROM and _can_fork():
+        return _render_parallel(entries, options, titles, result, chart_cache or {}, workers)
+    return _render_serial(entries, options, titles, result, chart_cache or {})
+
+
+#: Below this many procedures, starting worker processes costs more than it saves.
+PARALLEL_FROM = 16
+_SHARED: tuple = ()
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _render_parallel(entries, options, titles, result, cache, workers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _SHARED
+    serial = replace(options, jobs=1, progress=False)
+    _SHARED = (entries, serial, titles, cache)
+    # Small chunks, handed out in order, keep both workers busy to the end.
+    size = max(1, len(entries) // (workers * 8))
+    chunks = [range(i, min(i + size, len(entries))) for i in range(0, len(entries), size)]
+    files: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for done, (f, k, part) in enumerate(pool.map(_render_chunk, chunks), 1):
+                files.update(f)
+                keys.update(k)
+                result.diagnostics += part.diagnostics
+                result.skipped += part.skipped
+                result.rendered += part.rendered
+                result.layouts += part.layouts
+                if options.progress:
+                    progress(done, len(chunks))
+    finally:
+        _SHARED = ()
+    return files, keys
+
+
+def _render_chunk(indexes: range):
+    entries, options, titles, cache = _SHARED
+    part = BuildResult()
+    files, keys = _render_serial([entries[i] for i in indexes], options, titles, part, cache)
+    return files, keys, part
+
+
+def _render_serial(entries, options, titles, result, cache):
     from .render.engine import EngineError
 
     files: dict[str, bytes] = {}
@@ -120,7 +177,7 @@ def render_entries(entries: list[Entry], options: BuildOptions, titles: dict[str
                              defaults=options.settings.get("defaults"))
         numbered[n.id] = n
         renderable.append(e)
-    charts, keys = _layout_all(renderable, numbered, options, result, chart_cache or {})
+    charts, keys = _layout_all(renderable, numbered, options, result, cache)
     for done, e in enumerate(renderable, 1):
         n = numbered[e.loaded.procedure.id]
         ctx = _context(e, options, charts.get(n.id))
@@ -231,8 +288,9 @@ def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes |
         return render_fragment(n, ctx).encode()
     from .render.text import TEXT_RENDERERS
     if fmt in ("md", "checklist"):
-        # Markdown pages link to their siblings' Markdown pages.
-        ctx = replace(ctx, page_suffix=".md")
+        # Markdown pages link to their siblings' Markdown pages, and refer to
+        # the chart by file name: they need no SVG text (inlining checks it).
+        ctx = replace(ctx, page_suffix=".md", svg=None)
     return TEXT_RENDERERS[fmt](n, ctx).encode()
 
 
