@@ -118,7 +118,10 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
         if s.display in loaded:
             full = loaded[s.display]
             full.diagnostics = tidy(list(own) + mine)
-            row = row_for(full, s.display, options)
+            # Named from the library's folder, never by an absolute path: the
+            # index is the same wherever the library is built.
+            row = row_for(full, (Path(plan.root.name) / s.path.relative_to(plan.root)).as_posix(),
+                          options)
         else:
             row = dict(s.previous["row"])
         tags = row.get("tags", ())
