@@ -91,10 +91,25 @@ def find_root(file: Path) -> Path:
     return config.parent if config is not None else folder
 
 
+#: Folders that never hold a library's procedures (tools' and VCS state).
+SKIPPED_FOLDERS = ("node_modules", "__pycache__")
+
+
 def library_files(root: Path) -> list[Path]:
     """Every ``.flow`` file under ``root``, in a stable order. Symbolic links to
-    files are listed (path-escape judges them); linked folders are not entered."""
-    return sorted(p for p in root.rglob("*.flow") if p.is_file())
+    files are listed (path-escape judges them); linked folders are not entered,
+    nor hidden folders (``.git``, ``.venv``) and ``node_modules``. A folder or
+    file that vanishes or cannot be read during the walk is passed over: it is
+    not part of what can be checked (os.walk ignores such errors)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS]
+        for name in files:
+            if name.endswith(".flow"):
+                path = Path(folder) / name
+                if path.is_file():
+                    found.append(path)
+    return sorted(found)
 
 
 def plan(paths: list[str]) -> list[Plan]:
