@@ -22,6 +22,10 @@ from ..model import Change, Meta
 
 MAX_BYTES = 64 * 1024
 MAX_DEPTH = 8
+#: Every glossary term is looked for in every node's text (first use, unused
+#: terms): work that grows with terms x nodes. 5,800 terms (they fit in 64 KiB)
+#: on 10,000 steps took two minutes; a real SOP defines a few dozen.
+MAX_GLOSSARY_TERMS = 200
 
 TEXT_KEYS = ("title", "id", "version", "owner", "created", "modified", "reviewed",
              "review_every", "purpose")
@@ -188,6 +192,12 @@ class _Walker:
             return ()
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, "'glossary' must be a mapping of 'TERM: meaning' lines")
+            return ()
+        if len(node.value) > MAX_GLOSSARY_TERMS:
+            self.problem(node, f"the glossary has {len(node.value)} terms; at most "
+                               f"{MAX_GLOSSARY_TERMS} are allowed",
+                         "keep the terms this procedure uses; put terms shared by the "
+                         "library in the configuration's shared glossary")
             return ()
         out = []
         for term, term_node, value in self.mapping(node, (), "glossary", "glossary."):
