@@ -25,7 +25,7 @@ from .api import Loaded
 from .diagnostics import FILE_START, Diagnostic, Severity, Span
 from .fileio import remove_stale_temporaries, write_atomic
 from .procedure import NumberedProcedure, number_procedure
-from .render import BINARY_FORMATS, DEFAULT_FORMATS, FORMATS, RenderContext
+from .render import DEFAULT_FORMATS, FORMATS, RenderContext
 
 MANIFEST = ".flowsop-manifest.json"
 #: Formats whose output needs the laid-out chart.

@@ -7,6 +7,7 @@ no test turns red as time passes.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,28 @@ from flowsop.api import load_text
 REPO = Path(__file__).resolve().parents[1]
 DIAGRAMS = REPO / "diagrams"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 TODAY = _dt.date(2026, 11, 26)
 TODAY_ARG = TODAY.isoformat()
+
+def check_golden(name: str, got: str) -> None:
+    """Compare ``got`` with ``tests/golden/<name>``. A mismatch writes the
+    git-ignored ``<stem>.got.<ext>`` beside it for review; after reviewing,
+    ``FLOWSOP_UPDATE_GOLDEN=1`` accepts it."""
+    golden = GOLDEN / name
+    stem, ext = name.rsplit(".", 1)
+    got_path = GOLDEN / f"{stem}.got.{ext}"
+    if os.environ.get("FLOWSOP_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(got, encoding="utf-8", newline="")
+        got_path.unlink(missing_ok=True)
+    expected = golden.read_text(encoding="utf-8") if golden.exists() else None
+    if got != expected:
+        got_path.write_text(got, encoding="utf-8", newline="")
+        pytest.fail(f"{name} differs (see {got_path.name}); review it, then accept with "
+                    "FLOWSOP_UPDATE_GOLDEN=1")
+    got_path.unlink(missing_ok=True)
+
 
 #: The title page every SOP should carry, so that tests about the body are not
 #: also about missing-metadata.

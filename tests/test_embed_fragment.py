@@ -22,13 +22,12 @@ from pathlib import Path
 import pytest
 
 import flowsop
-from conftest import DIAGRAMS, FIXTURES, TODAY, TODAY_ARG
+from conftest import DIAGRAMS, FIXTURES, TODAY, TODAY_ARG, check_golden
 from flowsop.cli import main
 from flowsop.procedure import number_procedure
 from flowsop.render import RenderContext
 from flowsop.render.fragment import render_fragment
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 HOSTILE = FIXTURES / "embed" / "mermaid-hostile.flow"
 FAKE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="10pt" '
             'viewBox="0 0 10 10"><title id="x-title">Fake</title><desc>For tests</desc></svg>')
@@ -100,12 +99,7 @@ def test_golden_fragment_without_the_chart():
     loaded = flowsop.load(DIAGRAMS / "dispatch-onsite.flow", today=TODAY, library=DIAGRAMS)
     numbered = number_procedure(loaded.procedure, loaded.graph, titles=loaded.titles)
     got = render_fragment(numbered, RenderContext(today=TODAY, svg=FAKE_SVG))
-    golden = GOLDEN / "dispatch-onsite.fragment.html"
-    if os.environ.get("FLOWSOP_UPDATE_GOLDEN"):
-        golden.write_text(got, encoding="utf-8")
-    if not golden.exists() or golden.read_text(encoding="utf-8") != got:
-        (GOLDEN / "dispatch-onsite.got.fragment.html").write_text(got, encoding="utf-8")
-        pytest.fail("dispatch-onsite.fragment.html differs; see dispatch-onsite.got.fragment.html")
+    check_golden("dispatch-onsite.fragment.html", got)
 
 
 def test_decision_sentences_link_to_their_steps():

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DIAGRAMS, FIXTURES, REPO, TODAY, TODAY_ARG, load
+from conftest import DIAGRAMS, FIXTURES, REPO, TODAY, TODAY_ARG, load, check_golden
 from flowsop.build import BuildOptions, Entry, build
 from flowsop.cli import main
 from flowsop.procedure import number_procedure
 from flowsop.render import FORMATS
 from flowsop.render.mermaid import MAX_EDGES, MAX_TEXT, escape, limits_warning, render_mermaid
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 HOSTILE = FIXTURES / "embed" / "mermaid-hostile.flow"
 EXAMPLES = sorted(DIAGRAMS.glob("*.flow"))
 TITLES = {"order-parts": "Order parts that are out of stock"}
@@ -39,12 +38,7 @@ def numbered(path: Path):
 
 def test_golden_dispatch():
     got = render_mermaid(numbered(DIAGRAMS / "dispatch-onsite.flow"))
-    golden = GOLDEN / "dispatch-onsite.mmd"
-    if os.environ.get("FLOWSOP_UPDATE_GOLDEN"):
-        golden.write_text(got, encoding="utf-8")
-    if not golden.exists() or golden.read_text(encoding="utf-8") != got:
-        (GOLDEN / "dispatch-onsite.got.mmd").write_text(got, encoding="utf-8")
-        pytest.fail("dispatch-onsite.mmd differs from the golden file; see dispatch-onsite.got.mmd")
+    check_golden("dispatch-onsite.mmd", got)
 
 
 def test_dispatch_excerpt_written_by_hand():

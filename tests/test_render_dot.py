@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DIAGRAMS, FIXTURES, FRONT, load
+from conftest import DIAGRAMS, FIXTURES, FRONT, load, check_golden
 from flowsop.procedure import number_procedure
 from flowsop.render import RenderContext, dot, svg as svgmod
 from flowsop.render.textmetrics import wrap
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 HERE = FIXTURES / "render"
 TITLES = {"order-parts": "Order parts", "dispatch-onsite": "Dispatch an on-site technician"}
 NS = {"svg": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
@@ -142,22 +141,6 @@ def box_width(group: ET.Element) -> float:
         nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", group.find(".//svg:path", NS).get("d"))]
         xs = nums[0::2]
     return max(xs) - min(xs)
-
-
-def check_golden(name: str, got: str) -> None:
-    golden = GOLDEN / name
-    stem, ext = name.rsplit(".", 1)
-    got_path = GOLDEN / f"{stem}.got.{ext}"
-    if os.environ.get("FLOWSOP_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(got, encoding="utf-8", newline="")
-        got_path.unlink(missing_ok=True)
-    expected = golden.read_text(encoding="utf-8") if golden.exists() else None
-    if got != expected:
-        got_path.write_text(got, encoding="utf-8", newline="")
-        pytest.fail(f"{name} differs (see {got_path.name}); review it, then accept with "
-                    "FLOWSOP_UPDATE_GOLDEN=1")
-    got_path.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ golden files

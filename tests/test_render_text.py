@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import DIAGRAMS, FIXTURES, TODAY, load
+from conftest import DIAGRAMS, FIXTURES, TODAY, load, check_golden
 from flowsop.procedure import number_procedure
 from flowsop.render import RenderContext
 from flowsop.render.links import md_escape, rewrite_link
@@ -28,7 +27,6 @@ from flowsop.render.templating import environment, inline_svg
 from flowsop.render.text import (TEXT_RENDERERS, render_checklist, render_csv, render_html,
                                  render_markdown)
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 HERE = FIXTURES / "render_text"
 #: Titles of the library's procedures, written by hand (the library index is
 #: another stage's business).
@@ -61,18 +59,7 @@ def context(**kwargs) -> RenderContext:
 @pytest.mark.parametrize("proc_id", ["dispatch-onsite", "backup-verification"])
 def test_golden(proc_id, fmt):
     got = TEXT_RENDERERS[fmt](numbered(DIAGRAMS / f"{proc_id}.flow"), context())
-    golden = GOLDEN / f"{proc_id}{SUFFIX[fmt]}"
-    got_path = GOLDEN / f"{proc_id}.got{SUFFIX[fmt]}"
-    if os.environ.get("FLOWSOP_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(got, encoding="utf-8", newline="")
-        got_path.unlink(missing_ok=True)
-    expected = golden.read_text(encoding="utf-8") if golden.exists() else None
-    if got != expected:
-        got_path.write_text(got, encoding="utf-8", newline="")
-        pytest.fail(f"{golden.name} differs (see {got_path.name}); review it, then accept "
-                    "with FLOWSOP_UPDATE_GOLDEN=1")
-    got_path.unlink(missing_ok=True)
+    check_golden(f"{proc_id}{SUFFIX[fmt]}", got)
 
 
 def test_dispatch_sentences_written_by_hand():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_ERRORS, EXIT_OK, UsageError, collect, colour, read, split, today
+from .common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, split, today
 
 
 def register(sub, common) -> None:

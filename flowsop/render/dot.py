@@ -224,7 +224,9 @@ def node_link(item: Item, ctx: RenderContext) -> str | None:
     for link in item.links:
         href = rewrite_link(_plain(link).replace("\n", ""), ctx.link_base)
         if href is not None and is_safe_link(href):
-            return url_quote(href)
+            # graphviz-pure copies a URL into the SVG without escaping "&"
+            # (dot escapes it): written as an entity, both engines give valid XML.
+            return url_quote(href).replace("&", "&amp;")
     return None
 
 
@@ -370,9 +372,12 @@ def _html_line(line: Line, base_size: int) -> str:
 
 def _esc(text: str) -> str:
     """Author text inside an HTML-like label: XML-escaped, and backslashes
-    doubled, since Graphviz expands ``\\N``, ``\\G``… even inside HTML labels."""
+    doubled, since Graphviz expands ``\\N``, ``\\G``… even inside HTML labels.
+    Brackets become character references: Graphviz 2.43's HTML-label parser
+    fails on "<b>]</b>"."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;").replace("\\", "\\\\"))
+            .replace('"', "&quot;").replace("'", "&#39;").replace("\\", "\\\\")
+            .replace("[", "&#91;").replace("]", "&#93;"))
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
