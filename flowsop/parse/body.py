@@ -17,6 +17,9 @@ from .frontmatter import read_front_matter
 from .grammar import lark_parser
 
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+#: A procedure's id names its output files (``<id>.checklist.md``): keep the
+#: name well inside the 255 bytes a file system allows.
+MAX_PROCEDURE_ID = 100
 KEYWORDS = NODE_KINDS + ATTRIBUTE_KEYS
 
 
@@ -209,6 +212,11 @@ class _Builder:
         if meta.id is not None and not ID_RE.match(meta.id):
             self.front_matter(meta.span_of("id"), f"the id '{meta.id}' is not a valid ID",
                               "use letters, digits, '-' and '_', starting with a letter")
+            meta = _replace(meta, id=None)
+        elif meta.id is not None and len(meta.id) > MAX_PROCEDURE_ID:
+            self.front_matter(meta.span_of("id"), f"the id is {len(meta.id)} characters long; "
+                              f"at most {MAX_PROCEDURE_ID} are allowed",
+                              "a procedure's id names its files: keep it short")
             meta = _replace(meta, id=None)
         return meta
 

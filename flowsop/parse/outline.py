@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..model import ATTRIBUTE_KEYS, NODE_KINDS, NUMBERED_KINDS, Arrow, Meta, Node, Procedure
 from ..diagnostics import Span
-from .body import ID_RE, _free_id, decode_source, normalise
+from .body import ID_RE, MAX_PROCEDURE_ID, _free_id, decode_source, normalise
 from .frontmatter import MAX_BYTES, read_front_matter
 from .grammar import grammar_path
 
@@ -182,7 +182,8 @@ def _meta(lines: list[str], first_line: int) -> Meta:
                   "scope_begins": meta.scope_begins, "scope_ends": meta.scope_ends}
         spans = {k: v for k, v in meta.spans.items() if k in ("title", "id", "scope",
                                                               "scope.begins", "scope.ends")}
-    if values.get("id") is not None and not ID_RE.match(values["id"]):
+    if values.get("id") is not None and (not ID_RE.match(values["id"])
+                                         or len(values["id"]) > MAX_PROCEDURE_ID):
         values["id"] = None  # the parser reports it and falls back to the file stem
     return Meta(**values, spans=spans)
 
