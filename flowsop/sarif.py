@@ -3,9 +3,9 @@ Azure DevOps) and editors' SARIF viewers. ``flowsop check --format sarif``.
 
 An output format of the diagnostics, beside ``diagnostics.format_text`` and
 ``format_json``: it reads diagnostics and the rule registry, nothing else.
-Every rule id is stable: the registered rules (``checks.RULES``, whose
-docstrings become the rules' help) and the few diagnostics that come from
-other stages (``OTHER_RULES``) are all declared in ``tool.driver.rules``.
+Every rule id is stable: every diagnostic flowsop makes, the parse and render
+stages' included, has a rule in ``checks.RULES``, whose docstring becomes the
+rule's help; all are declared in ``tool.driver.rules``.
 Columns count Unicode code points, as flowsop's spans do
 (``columnKind: unicodeCodePoints``). Paths are written relative to where
 flowsop ran (normally the repository root), so the log is the same on every
@@ -27,21 +27,6 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/flowsop/flowsop"
 #: Relative paths are relative to where flowsop ran (a CI job's checkout).
 URI_BASE = "%SRCROOT%"
-
-#: Diagnostics made outside the rule registry (the build, the layout engine,
-#: the configuration), with their summary and level. A name registered in
-#: ``checks.RULES`` takes its description from there instead.
-OTHER_RULES: dict[str, tuple[str, str]] = {
-    "config": ("The configuration file (flowsop.yaml or [tool.flowsop]) cannot be used.",
-               "error"),
-    "path-escape": ("A call or a relative link leads outside the library.", "error"),
-    "engine": ("The layout engine could not draw the chart.", "error"),
-    "too-large": ("The chart is too large to lay out in reasonable time.", "warning"),
-    "unsupported-script": ("The bundled layout engine cannot draw some characters.",
-                           "warning"),
-    "mermaid-limits": ("The Mermaid chart is past what GitHub and GitLab draw.", "warning"),
-}
-
 
 def to_sarif(diagnostics: Iterable[Diagnostic]) -> dict:
     """A SARIF log (as a dict) with one run holding every diagnostic."""
@@ -67,17 +52,14 @@ def format_sarif(diagnostics: Iterable[Diagnostic]) -> str:
 
 
 def rule_descriptors(extra: Iterable[str] = ()) -> list[dict]:
-    """Every rule flowsop can report, registered ones first in their order,
-    then ``OTHER_RULES``, then any other name found in ``extra``."""
+    """Every rule flowsop can report, in the registry's order, then any other
+    name found in ``extra`` (a diagnostic of a plug-in, say)."""
     from .checks import RULES
 
     out = []
     for name, rule in RULES.items():
         out.append(_descriptor(name, rule.summary, rule.doc, rule.severity.value,
                                _section(rule.doc, "What it finds")))
-    for name, (summary, level) in OTHER_RULES.items():
-        if name not in RULES:
-            out.append(_descriptor(name, summary, summary, level))
     known = {r["id"] for r in out}
     for name in sorted(set(extra) - known):
         out.append(_descriptor(name, f"flowsop rule {name}.", f"flowsop rule {name}.", "warning"))
