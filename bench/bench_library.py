@@ -1,37 +1,41 @@
-"""Benchmark: `flowsop check` on a generated library of 1,000 procedures.
+"""The library section of the benchmark suite: a generated library of 1,000
+procedures of 20-60 nodes, checked and built as a team's CI would.
 
-    .venv/bin/python bench/bench_library.py [--procedures 1000] [--nodes 50] [--keep DIR]
+    .venv/bin/python bench/run.py library            # as part of the suite
+    .venv/bin/python bench/bench_library.py [--procedures 1000] [--keep DIR]
 
-Generates (seeded, so every run checks the same files) a library of
-procedures of about ``--nodes`` nodes each, with lanes, decisions, retry
-loops, calls to other procedures (no cycles) and a few steps that many
-procedures share ("Close the ticket."), as a real library has, then times:
+The library is generated with a fixed seed, so every run measures the same
+files: lanes, decisions, retry loops with an escalation exit, calls to other
+procedures (no cycles), a few steps that many procedures share ("Close the
+ticket."), and a ``flowsop.yaml`` with the library's abbreviations. It times:
 
-- ``flowsop check DIR`` as a command (wall time, best of 3);
-- the same check in process (``flowsop.api.check_paths``: parse, graph,
-  procedure rules and library rules; best of 3), and the library rules alone;
-- ``flowsop check ONE.flow`` inside the library as a command (which still
-  reads every sibling, as outlines, to resolve calls and overlaps; best of 3).
+- ``flowsop check DIR`` as a command, ``check_paths(DIR)`` in process, and the
+  library rules alone (target: the whole library under 10 s);
+- ``flowsop build DIR`` from nothing: wall time and the CPU time of the whole
+  process tree (target: wall under 0.65 x CPU, i.e. both cores busy), and the
+  same build with ``--jobs 1`` for the speed-up;
+- a no-op rebuild (target under 1 s) and a rebuild after editing one step of
+  one file (target under 2 s);
+- ``flowsop check ONE.flow`` inside the library, which still reads every
+  sibling as an outline to resolve calls and overlaps (target under 2 s).
 
-Targets (issue 4 and 7): the whole library under 10 s, one file under 2 s.
-The generated library is clean; the table says how many diagnostics each
+The generated library is clean; the tables say how many diagnostics each
 check gave, so a regression that floods it with false positives shows too.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-FLOWSOP = [sys.executable, "-m", "flowsop"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import (TODAY, best, command, flowsop, load_average, run, seconds,  # noqa: E402
+                    table, verdict)
 
 LANES = ("Service desk", "Dispatcher", "Technician", "Client", "Account manager")
 VERBS = ("Check", "Record", "Update", "Verify", "Review", "Export", "Compare", "Collect",
@@ -101,7 +105,10 @@ def procedure(i: int, topic: str, nodes: int, callees: list[str], rng: random.Ra
     return "\n".join(lines) + "\n"
 
 
-def generate(folder: Path, procedures: int = 1000, nodes: int = 50, seed: int = 4) -> list[Path]:
+def generate(folder: Path, procedures: int = 1000, lo: int = 20, hi: int = 60,
+             seed: int = 4) -> list[Path]:
+    """``procedures`` files of ``lo`` to ``hi`` nodes in ten sub-folders, and
+    the library's ``flowsop.yaml``."""
     rng = random.Random(seed)
     names = topics(procedures, rng)
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,68 +122,123 @@ def generate(folder: Path, procedures: int = 1000, nodes: int = 50, seed: int = 
         sub = folder / f"area-{i % 10}"
         sub.mkdir(parents=True, exist_ok=True)
         path = sub / f"p{i:04d}.flow"
-        path.write_text(procedure(i, names[i], rng.randint(nodes - 10, nodes + 10), callees, rng),
+        path.write_text(procedure(i, names[i], rng.randint(lo, hi), callees, rng),
                         encoding="utf-8")
         paths.append(path)
     return paths
 
+def section(tmp: Path, quick: bool = False, procedures: int = 1000) -> None:
+    """Print the library section's tables (bench/run.py calls this)."""
+    from flowsop import api, library
+    from flowsop.parse.outline import outline_file
+    import datetime as dt
 
-def best(fn, runs: int = 3):
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+    folder = tmp / "library"
+    paths = generate(folder, procedures)
+    lines = sum(p.read_text(encoding="utf-8").count("\n") for p in paths)
+    nodes = sum(len(outline_file(p).nodes) for p in paths)
+    one = paths[len(paths) // 2]
+    runs = 1 if quick else 2
+    print(f"## library: {procedures:,} procedures\n")
+    print(f"{procedures:,} generated procedures in 10 folders, {nodes:,} nodes "
+          f"({min_max(paths, outline_file)} per procedure, {nodes / procedures:.0f} on average), "
+          f"{lines:,} lines; load average {load_average()}.\n")
+
+    rows = []
+    t = command(flowsop("check", "--today", TODAY, str(folder)), runs=runs)
+    rows.append(["`flowsop check DIR` (command)", seconds(t.wall, 2), "< 10 s",
+                 verdict(t.wall, 10), f"exit {t.code}, {count(t.stdout)} diagnostics"])
+    today = dt.date.fromisoformat(TODAY)
+    s, result = best(lambda: api.check_paths([str(folder)], today=today), runs)
+    rows.append(["`check_paths(DIR)` in process", seconds(s, 2), "", "",
+                 f"{len(result.diagnostics)} diagnostics"])
+    lib = result.libraries[0]
+    s, found = best(lambda: library.library_diagnostics(lib), runs)
+    rows.append(["  of which the library rules", seconds(s, 2), "", "",
+                 f"{len(found)} diagnostics"])
+    t = command(flowsop("check", "--today", TODAY, str(one)), runs=3)
+    rows.append(["`flowsop check ONE.flow` in the library (command)", seconds(t.wall, 2),
+                 "< 2 s", verdict(t.wall, 2), f"exit {t.code}, {count(t.stdout)} diagnostics"])
+    s, result = best(lambda: api.check_paths([str(one)], today=today), 3)
+    rows.append(["`check_paths(ONE.flow)` in process", seconds(s, 2), "", "",
+                 f"{len(result.diagnostics)} diagnostics"])
+    print(table(["check", "seconds", "target", "verdict", "result"], rows, align="lrrll"))
+    print()
+
+    # Builds: from nothing (best of ``runs``, each into a fresh folder), then
+    # with --jobs 1, then rebuilds of the last output folder.
+    rows = []
+    builds = []
+    for n in range(runs):
+        out = tmp / f"out-{n}"
+        builds.append(run(flowsop("build", "--today", TODAY, str(folder), "-o", str(out))))
+    full = min(builds, key=lambda b: b.wall)
+    share = full.wall / full.cpu if full.cpu else None
+    rows.append(["`flowsop build DIR` from nothing", seconds(full.wall, 2), seconds(full.cpu, 2),
+                 f"{share:.2f}" if share else "n/a", "wall < 0.65 × CPU", verdict(share, 0.65),
+                 written(full)])
+    if not quick:
+        serial = run(flowsop("build", "--jobs", "1", "--today", TODAY, str(folder), "-o",
+                             str(tmp / "out-serial")))
+        rows.append(["`flowsop build --jobs 1 DIR` from nothing", seconds(serial.wall, 2),
+                     seconds(serial.cpu, 2), f"{serial.wall / serial.cpu:.2f}",
+                     f"speed-up with 2 jobs: {serial.wall / full.wall:.2f}×", "",
+                     written(serial)])
+        shutil.rmtree(tmp / "out-serial", ignore_errors=True)
+    out = tmp / f"out-{runs - 1}"
+    again = command(flowsop("build", "--today", TODAY, str(folder), "-o", str(out)), runs=3)
+    rows.append(["no-op rebuild", seconds(again.wall, 2), seconds(again.cpu, 2), "", "< 1 s",
+                 verdict(again.wall, 1.0), written(again)])
+    original = one.read_text(encoding="utf-8")
+    edits = []
+    for n in range(3):
+        # A real edit (a step's text changes, so its chart is laid out again);
+        # every round changes the file, so every rebuild has work to do.
+        one.write_text(original if n % 2 else edit(original), encoding="utf-8")
+        edits.append(run(flowsop("build", "--today", TODAY, str(folder), "-o", str(out))))
+    one.write_text(original, encoding="utf-8")
+    touched = min(edits, key=lambda b: b.wall)
+    rows.append([f"one step of `{one.name}` edited, rebuild", seconds(touched.wall, 2),
+                 seconds(touched.cpu, 2), "", "< 2 s", verdict(touched.wall, 2.0),
+                 written(touched)])
+    print(table(["build (default formats: svg, md, html, checklist, csv)", "wall s", "CPU s",
+                 "wall ÷ CPU", "target", "verdict", "result"], rows, align="lrrrlll"))
+    print()
 
 
-def command(args: list[str]):
-    done = subprocess.run(FLOWSOP + args, capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1780000000"})
-    found = re.findall(r"^\S.*:\d+:\d+: (?:error|warning)\[", done.stdout, re.M)
-    return done.returncode, len(found)
+def edit(text: str) -> str:
+    """The same procedure with the text of its first numbered step changed."""
+    return re.sub(r"^(step s0: )(\w)", lambda m: m[1] + "First, " + m[2].lower(), text,
+                  count=1, flags=re.M)
+
+
+def count(stdout: str) -> int:
+    return len(re.findall(r"^\S.*:\d+:\d+: (?:error|warning)\[", stdout, re.M))
+
+
+def written(t) -> str:
+    """What a build said it did ("12 written, 4988 unchanged"), and its exit status."""
+    m = re.search(r"flowsop: (.*)", t.stderr)
+    return f"exit {t.code}: {m[1] if m else t.stderr.strip()[-200:]}"
+
+
+def min_max(paths: list[Path], outline_file) -> str:
+    sizes = [len(outline_file(p).nodes) for p in paths]
+    return f"{min(sizes)}-{max(sizes)}"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--procedures", type=int, default=1000)
-    ap.add_argument("--nodes", type=int, default=50)
-    ap.add_argument("--keep", metavar="DIR", help="generate here and keep the files")
+    ap.add_argument("--quick", action="store_true", help="one run per figure, no --jobs 1 build")
+    ap.add_argument("--keep", metavar="DIR", help="generate (and build) here and keep the files")
     args = ap.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from flowsop import api, library
-    import datetime as dt
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(args.keep or tmp) / "library"
-        paths = generate(folder, args.procedures, args.nodes)
-        lines = sum(p.read_text().count("\n") for p in paths)
-        from flowsop.parse.outline import outline_file
-        nodes = sum(len(outline_file(p).nodes) for p in paths)
-        one = paths[len(paths) // 2]
-        today = dt.date(2026, 6, 1)
-        rows = []
-        t, (code, found) = best(lambda: command(["check", str(folder)]))
-        rows.append(("flowsop check DIR (command)", t, 10.0, f"exit {code}, {found} diagnostics"))
-        t, result = best(lambda: api.check_paths([str(folder)], today=today))
-        rows.append(("check_paths(DIR) in process", t, 10.0,
-                     f"{len(result.diagnostics)} diagnostics"))
-        lib = result.libraries[0]
-        t, found_lib = best(lambda: library.library_diagnostics(lib))
-        rows.append(("  of which library rules", t, None, f"{len(found_lib)} diagnostics"))
-        t, (code, found) = best(lambda: command(["check", str(one)]))
-        rows.append(("flowsop check ONE.flow (command)", t, 2.0, f"exit {code}, {found} diagnostics"))
-        t, result = best(lambda: api.check_paths([str(one)], today=today))
-        rows.append(("check_paths(ONE.flow) in process", t, 2.0,
-                     f"{len(result.diagnostics)} diagnostics"))
-    print(f"library: {args.procedures} procedures, {nodes} nodes ({nodes / args.procedures:.0f} "
-          f"each on average), {lines} lines; Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"| {'what':<34} | {'seconds':>8} | {'target':>7} | result")
-    print(f"|{'-' * 36}|{'-' * 10}|{'-' * 9}|{'-' * 30}")
-    for what, seconds, target, note in rows:
-        goal = f"< {target:g} s" if target else ""
-        print(f"| {what:<34} | {seconds:>8.2f} | {goal:>7} | {note}")
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        section(Path(args.keep), args.quick, args.procedures)
+    else:
+        with tempfile.TemporaryDirectory(prefix="flowsop-bench-") as tmp:
+            section(Path(tmp), args.quick, args.procedures)
     return 0
 
 

@@ -1,113 +1,243 @@
-"""flowsop's benchmark suite: prints figures and ratios, never asserts.
+"""flowsop's benchmark suite: prints figures, ratios and targets; never asserts.
 
-    .venv/bin/python bench/run.py            # check + render sections
-    .venv/bin/python bench/run.py check      # one section
+    .venv/bin/python bench/run.py                  # every section
+    .venv/bin/python bench/run.py check render     # some sections
+    .venv/bin/python bench/run.py --quick peers    # fewer runs, smaller peer library
 
-Sections:
-  check   parse + graph + checks in process (best of N) and `flowsop check`
-          as a command, on generated procedures of 100, 1,000 and 10,000
-          nodes; lines per second; growth exponent from 1,000 to 10,000.
-  render  `render` to SVG in process against the layout engine alone on the
-          same DOT (graphviz-pure -Tsvg), at 100 and 1,000 nodes, and the ratio.
+Sections (docs/performance.md explains every figure):
+  check    parse + graph + checks in process (best of N) and `flowsop check` as
+           a command on generated procedures of 10 to 10,000 nodes, each in its
+           own folder; lines per second; growth exponent 1,000 → 10,000 nodes.
+  render   `render` to SVG, in process and as a command, against the layout
+           engine alone (graphviz-pure -Tsvg) on the same DOT, up to 1,000 nodes.
+  library  a generated library of 1,000 procedures of 20-60 nodes: check,
+           build (wall and CPU time), no-op rebuild, one edited file, one file
+           checked inside the library (bench/bench_library.py).
+  peers    one 100-step chart and a library of 100 such procedures: flowsop
+           against mermaid-cli and PlantUML, where installed (bench/peers.py).
+  startup  what `flowsop check one.flow` imports (python -X importtime), whether
+           Jinja2 and the rendering stack are among it, and its wall time.
+
+Peers are optional: see docs/performance.md ("Installing the peers").
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import procedure  # noqa: E402
+from timing import (BIN, TODAY, best, command, flowsop, load_average, seconds,  # noqa: E402
+                    table, verdict)
 
-BIN = Path(sys.executable).parent
-
-
-def best(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+CHECK_SIZES = (10, 100, 1000, 10000)
+RENDER_SIZES = (10, 100, 1000)
 
 
-def command(args: list[str], runs: int = 3) -> float:
-    return best(lambda: subprocess.run(args, check=False, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL), runs)
-
-
-def section_check(tmp: Path) -> None:
+def section_check(tmp: Path, quick: bool) -> None:
     from flowsop.api import load_text
 
-    print("## check: parse + graph + checks")
-    print(f"{'nodes':>7} {'lines':>7} {'in-process s':>13} {'lines/s':>10} {'command s':>10}")
-    times = {}
-    for nodes in (100, 1000, 10000):
-        text = procedure(nodes, f"gen{nodes}")
-        path = tmp / f"gen{nodes}.flow"
+    print("## check: parse + graph + checks\n")
+    rows, times, nodes_of = [], {}, {}
+    for size in CHECK_SIZES:
+        # Each file alone in its folder: a file's siblings are read as its library.
+        folder = tmp / f"check-{size}"
+        folder.mkdir()
+        text = procedure(size, f"gen{size}")
+        path = folder / f"gen{size}.flow"
         path.write_text(text, encoding="utf-8")
         loaded = load_text(text, str(path))
-        assert loaded.ok, loaded.diagnostics[:3]
-        runs = 5 if nodes < 10000 else 3
-        t = best(lambda: load_text(text, str(path)), runs)
-        times[nodes] = t
+        nodes = len(loaded.procedure.nodes)
+        problems = len(loaded.diagnostics)
+        runs = (7 if size <= 100 else 5 if size <= 1000 else 3) // (2 if quick else 1)
+        t, _ = best(lambda: load_text(text, str(path)), runs)
+        times[size], nodes_of[size] = t, nodes
         lines = text.count("\n")
-        cmd = command([str(BIN / "flowsop"), "check", str(path)])
-        print(f"{nodes:>7} {lines:>7} {t:>13.4f} {lines / t:>10.0f} {cmd:>10.3f}")
-    exponent = math.log(times[10000] / times[1000]) / math.log(10)
-    print(f"growth exponent 1,000 → 10,000 nodes: {exponent:.2f} (target ≤ 1.1)")
-    small = tmp / "small.flow"
+        cmd = command(flowsop("check", "--today", TODAY, str(path)), runs=3 if not quick else 1)
+        rows.append([f"{nodes:,}", f"{lines:,}", seconds(t, 4), f"{lines / t:,.0f}",
+                     seconds(cmd.wall), f"{lines / cmd.wall:,.0f}",
+                     f"exit {cmd.code}, {problems} diagnostics"])
+    print(table(["nodes", "lines", "in process s", "lines/s", "command s", "lines/s (command)",
+                 "result"], rows))
+    exponent = (math.log(times[10000] / times[1000]) /
+                math.log(nodes_of[10000] / nodes_of[1000]))
+    big = float(rows[-1][4])
+    small_folder = tmp / "check-small"
+    small_folder.mkdir()
+    small = small_folder / "small.flow"
     small.write_text(procedure(30, "small"), encoding="utf-8")
-    print(f"`flowsop check` on one 30-node file: {command([str(BIN / 'flowsop'), 'check', str(small)], 5):.3f} s (target < 0.5)")
+    one = command(flowsop("check", "--today", TODAY, str(small)), runs=5 if not quick else 2)
+    print()
+    print(table(["target", "figure", "target", "verdict"], [
+        ["growth exponent, in process, 1,000 → 10,000 nodes", f"{exponent:.2f}", "≤ 1.1",
+         verdict(exponent, 1.1)],
+        [f"`flowsop check` of {nodes_of[10000]:,} nodes (command)", f"{big:.3f} s", "< 1 s",
+         verdict(big, 1.0)],
+        ["`flowsop check` of one 30-node file (command)", f"{one.wall:.3f} s", "< 0.5 s",
+         verdict(one.wall, 0.5)],
+    ], align="lrrl"))
     print()
 
 
-def section_render(tmp: Path) -> None:
+def section_render(tmp: Path, quick: bool) -> None:
     from flowsop.api import load_text
     from flowsop.procedure import number_procedure
     from flowsop.render import RenderContext
     from flowsop.render.dot import dot_source, render_svg
 
     engine = shutil.which("graphviz-pure", path=str(BIN)) or shutil.which("graphviz-pure")
-    print("## render to SVG against the layout engine alone")
-    print(f"{'nodes':>7} {'flowsop s':>10} {'engine s':>10} {'ratio':>7}")
-    for nodes in (100, 1000):
-        text = procedure(nodes, f"gen{nodes}")
+    print("## render to SVG against the layout engine alone (graphviz-pure -Tsvg)\n")
+    if not engine:
+        print("skipped: graphviz-pure is not installed (pip install -e .)\n")
+        return
+    rows, at_1000 = [], None
+    for size in RENDER_SIZES:
+        folder = tmp / f"render-{size}"
+        folder.mkdir()
+        text = procedure(size, f"gen{size}")
+        path = folder / f"gen{size}.flow"
+        path.write_text(text, encoding="utf-8")
         ctx = RenderContext()
 
-        def run():
-            loaded = load_text(text, "bench.flow")
-            numbered = number_procedure(loaded.procedure, loaded.graph)
-            return render_svg(numbered, ctx)
+        def in_process():
+            loaded = load_text(text, str(path))
+            return render_svg(number_procedure(loaded.procedure, loaded.graph), ctx)
 
-        loaded = load_text(text, "bench.flow")
-        dot_path = tmp / f"gen{nodes}.dot"
+        loaded = load_text(text, str(path))
+        dot_path = folder / f"gen{size}.dot"
         dot_path.write_text(dot_source(number_procedure(loaded.procedure, loaded.graph), ctx),
                             encoding="utf-8")
-        runs = 3 if nodes < 1000 else 2
-        ours = best(run, runs)
-        alone = best(lambda: subprocess.run([engine, "-Tsvg", str(dot_path)], check=True,
-                                            stdout=subprocess.DEVNULL), runs)
-        print(f"{nodes:>7} {ours:>10.3f} {alone:>10.3f} {ours / alone:>7.2f}")
+        runs = (3 if size < 1000 else 2) if not quick else 1
+        ours, _ = best(in_process, runs)
+        cmd = command(flowsop("render", "--today", TODAY, "--format", "svg", "-o",
+                              str(folder / "out"), str(path)), runs=runs)
+        alone = command([engine, "-Tsvg", str(dot_path), "-o", str(folder / "alone.svg")],
+                        runs=runs)
+        rows.append([f"{len(loaded.procedure.nodes):,}", seconds(alone.wall), seconds(ours),
+                     f"{ours / alone.wall:.2f}", seconds(cmd.wall),
+                     f"{cmd.wall / alone.wall:.2f}"])
+        if size == 1000:
+            at_1000 = (ours / alone.wall, cmd.wall / alone.wall)
+    print(table(["nodes", "engine alone s", "flowsop in process s", "ratio",
+                 "flowsop render (command) s", "ratio (command)"], rows))
+    if at_1000:
+        print()
+        print(table(["target", "figure", "target", "verdict"], [
+            ["render ÷ engine at 1,000 nodes, in process", f"{at_1000[0]:.2f}", "≤ 1.2",
+             verdict(at_1000[0], 1.2)],
+            ["render ÷ engine at 1,000 nodes, as a command", f"{at_1000[1]:.2f}", "≤ 1.2",
+             verdict(at_1000[1], 1.2)]], align="lrrl"))
     print()
 
 
-SECTIONS = {"check": section_check, "render": section_render}
+def section_library(tmp: Path, quick: bool) -> None:
+    import bench_library
+    bench_library.section(tmp, quick=quick)
+
+
+def section_peers(tmp: Path, quick: bool) -> None:
+    import peers
+    peers.section(tmp, quick=quick)
+
+
+# ------------------------------------------------------------------ start-up
+
+#: Modules `flowsop check` must not import: templates and the rendering stack.
+NOT_FOR_CHECK = ("jinja2", "markupsafe", "flowsop.build", "flowsop.incremental",
+                 "flowsop.procedure", "flowsop.render.dot", "flowsop.render.engine",
+                 "flowsop.render.templating", "flowsop.render.svg", "flowsop.render.html",
+                 "flowsop.render.markdown")
+
+
+def section_startup(tmp: Path, quick: bool) -> None:
+    print("## start-up: what `flowsop check one.flow` imports\n")
+    folder = tmp / "startup"
+    folder.mkdir()
+    one = folder / "one.flow"
+    one.write_text(procedure(30, "one"), encoding="utf-8")
+    args = [sys.executable, "-X", "importtime", "-m", "flowsop", "check", "--today", TODAY,
+            str(one)]
+    imports = []  # (self µs, cumulative µs, depth, module)
+    done = subprocess.run(args, capture_output=True, text=True)
+    for line in done.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            imports.append((int(m[1]), int(m[2]), len(m[3]) // 2, m[4]))
+    total = sum(i[0] for i in imports)
+    top = sorted((i for i in imports if i[2] == 0), key=lambda i: -i[1])[:8]
+    print(f"{len(imports)} modules imported, {total / 1e6:.3f} s of imports in all "
+          "(python -X importtime, one run).\n")
+    print(table(["top-level import", "cumulative s", "share"],
+                [[f"`{i[3]}`", f"{i[1] / 1e6:.3f}", f"{i[1] / total:.0%}"] for i in top]))
+    # The heaviest packages anywhere in the tree, whoever imports them first.
+    heavy = {}
+    for i in imports:
+        root = i[3].split(".")[0]
+        if root != "flowsop" and i[3] == root:
+            heavy[root] = max(heavy.get(root, 0), i[1])
+    print()
+    print(table(["third-party or stdlib package", "cumulative s"],
+                [[f"`{k}`", f"{v / 1e6:.3f}"] for k, v in
+                 sorted(heavy.items(), key=lambda kv: -kv[1])[:8]]))
+    names = {i[3] for i in imports}
+    loaded = [n for n in NOT_FOR_CHECK if n in names]
+    print()
+    print(f"Jinja2 imported by `flowsop check`: {'yes' if 'jinja2' in names else 'no'}")
+    print("rendering stack imported by `flowsop check`: "
+          + (f"yes ({', '.join(loaded)})" if loaded else "no")
+          + f" (looked for: {', '.join(NOT_FOR_CHECK)})")
+    runs = 7 if not quick else 3
+    check = command(flowsop("check", "--today", TODAY, str(one)), runs=runs)
+    bare = command([sys.executable, "-c", "pass"], runs=runs)
+    nx = command([sys.executable, "-c", "import networkx"], runs=runs)
+    version = command(flowsop("--version"), runs=runs)
+    print()
+    print(table(["command (best of %d)" % runs, "wall s"], [
+        ["`python -c pass` (the interpreter alone)", seconds(bare.wall)],
+        ["`python -c 'import networkx'`", seconds(nx.wall)],
+        ["`flowsop --version`", seconds(version.wall)],
+        ["`flowsop check one.flow` (30 nodes)", seconds(check.wall)],
+    ]))
+    print(f"\n`flowsop check one.flow`: {check.wall:.3f} s wall (target < 0.5 s: "
+          f"{verdict(check.wall, 0.5)})\n")
+
+
+SECTIONS = {"check": section_check, "render": section_render, "library": section_library,
+            "peers": section_peers, "startup": section_startup}
 
 
 def main(argv: list[str]) -> int:
-    chosen = argv or list(SECTIONS)
-    print(f"# flowsop benchmarks ({os.cpu_count()} cores, Python {sys.version.split()[0]})\n")
-    with tempfile.TemporaryDirectory() as tmp:
+    ap = argparse.ArgumentParser(description="flowsop's benchmark suite (prints, never asserts)",
+                                 epilog="Sections: " + ", ".join(SECTIONS))
+    ap.add_argument("sections", nargs="*", metavar="SECTION", help="default: all of them")
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer runs per figure and a 20-file peer library (for a smoke test)")
+    args = ap.parse_args(argv)
+    chosen = args.sections or list(SECTIONS)
+    unknown = [s for s in chosen if s not in SECTIONS]
+    if unknown:
+        ap.error(f"unknown section {', '.join(unknown)}; sections are {', '.join(SECTIONS)}")
+    from flowsop import __version__
+    print(f"# flowsop {__version__} benchmarks\n")
+    print(f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+          f"load average at start {load_average()}; sections: {', '.join(chosen)}\n")
+    with tempfile.TemporaryDirectory(prefix="flowsop-bench-") as tmp:
         for name in chosen:
-            SECTIONS[name](Path(tmp))
+            section = Path(tmp) / name
+            section.mkdir()
+            SECTIONS[name](section, args.quick)
+            sys.stdout.flush()
+    print(f"load average at the end: {load_average()}")
     return 0
 
 
