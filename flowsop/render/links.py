@@ -91,7 +91,13 @@ def url_quote(url: str) -> str:
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 
-md_url = url_quote
+def md_url(url: str) -> str:
+    """A URL as a Markdown link destination: ``url_quote``d, and "&" written as
+    "&amp;". CommonMark decodes character references in a destination, and
+    Python-Markdown passes "&#..." on for the browser to decode, so a link's own
+    "&" must not start one (after "&#0000106a" Python-Markdown even garbles the
+    rest of the list it stands in)."""
+    return url_quote(url).replace("&", "&amp;")
 
 
 def slug(text: str) -> str:
