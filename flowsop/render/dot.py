@@ -38,6 +38,8 @@ WRAP = 30           # characters per line in a node (East Asian wide count twice
 DIAMOND_WRAP = 24   # narrower in a diamond, which grows with the square of its text
 EDGE_WRAP = 18      # characters per line of a branch label
 LANE_WRAP = 40      # characters per line of a lane's title
+#: Shown for "\\" in tooltips (see _node_attrs): REVERSE SOLIDUS OPERATOR.
+TOOLTIP_BACKSLASH = "\u29f5"
 FONT = "Helvetica"  # sized by graphviz-pure with Helvetica's metrics, drawn with Arimo
 FONT_SIZE = 12
 SMALL_SIZE = 10
@@ -259,7 +261,11 @@ def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
         attrs.update(color=WARN_LINE, penwidth="2.4", fillcolor="#fffbeb")
     tips = [*item.notes] + ([url] if url else [])
     if url or item.notes:
-        attrs["tooltip"] = graphviz.escape(_plain("\n".join([item.label, *tips])))
+        # A tooltip is a quoted string, not an HTML label, and graphviz-pure
+        # expands "\\G", "\\N", "\\L" there even when escaped (the graph's
+        # name, the node's, its label's source): a look-alike keeps it text.
+        tip = _plain("\n".join([item.label, *tips])).replace("\\", TOOLTIP_BACKSLASH)
+        attrs["tooltip"] = graphviz.escape(tip)
     if url:
         attrs["URL"] = graphviz.escape(url)
         attrs["target"] = "_top"
