@@ -536,7 +536,8 @@ def check_markdown(md: str, chart: str) -> None:
     import markdown
     from markdown_it import MarkdownIt
     check_html(MarkdownIt("commonmark").render(md), "markdown-it", images=(chart,))
-    check_html(markdown.markdown(md), "python-markdown", images=(chart,))
+    check_html(markdown.markdown(md, extensions=["toc", "tables", "fenced_code"]),
+               "python-markdown", images=(chart,))  # MkDocs' default extensions
 
 
 def run_render_case(text: str) -> dict:
