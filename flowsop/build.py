@@ -217,7 +217,7 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
     if not any(f in NEEDS_LAYOUT for f in options.formats):
         return {}, {}
     from .render.dot import check_text_support, choose_engine, dot_source, too_large
-    from .render.engine import EngineError, engine_version, layout_many
+    from .render.engine import EngineError, engine_version_or_none, layout_many
     from .render.svg import finish_svg
 
     by_engine: dict[str, list] = {}
@@ -237,7 +237,7 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
         dot = dot_source(n, _context(e, options, None))
         # Everything the finished SVG depends on: the DOT, the engine, and what
         # finish_svg adds (title, purpose, id prefix; its code comes with the version).
-        key = hashlib.sha256("\0".join((__version__, engine_version(engine), n.id, n.title,
+        key = hashlib.sha256("\0".join((__version__, str(engine_version_or_none(engine)), n.id, n.title,
                                         n.meta.purpose or "", dot)).encode()).hexdigest()
         keys[n.id] = key
         old_key, old_file = cache.get(n.id, (None, None))

@@ -159,7 +159,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
 
 
 def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:
-    from .render.engine import engine_version
+    from .render.engine import engine_version_or_none
 
     needs_engine = any(f in ("svg", "png", "pdf", "html", "md", "fragment")
                        for f in options.formats)
@@ -167,7 +167,7 @@ def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) ->
     config = Path(cfg.path).read_bytes() if cfg.path else b""
     return _sha(json.dumps({
         "flowsop": __version__, "templates": templates_digest(),
-        "engine": engine_version(options.engine) if needs_engine else None,
+        "engine": engine_version_or_none(options.engine) if needs_engine else None,
         "config": _sha(config), "formats": list(options.formats),
         "today": options.today.isoformat(), "tag": tag, "force": options.force,
         "where": where}, sort_keys=True))

@@ -160,7 +160,10 @@ def parse_text(text: str, path: str = "<stdin>", default_id: str | None = None
     for span, message in lark_errors:
         builder.syntax(span, message)
     meta = builder.run(lines)
-    proc_id = meta.id or default_id or "procedure"
+    proc_id, problem = procedure_id(meta, default_id)
+    if problem is not None:
+        builder.front_matter(Span(1, 1), problem, "give the procedure an id in its front "
+                             "matter: 'id: my-procedure'")
     procedure = Procedure(path=path, id=proc_id, meta=meta, nodes=builder.nodes(),
                           lanes=tuple(builder.lanes), comments=tuple(builder.comments),
                           line_count=text.count("\n") + 1, body_found=builder.body_found)
@@ -209,14 +212,10 @@ class _Builder:
         meta, problems = read_front_matter("\n".join(body) + "\n", token.line + 1)
         for span, message, hint in problems:
             self.front_matter(span, message, hint)
-        if meta.id is not None and not ID_RE.match(meta.id):
-            self.front_matter(meta.span_of("id"), f"the id '{meta.id}' is not a valid ID",
-                              "use letters, digits, '-' and '_', starting with a letter")
-            meta = _replace(meta, id=None)
-        elif meta.id is not None and len(meta.id) > MAX_PROCEDURE_ID:
-            self.front_matter(meta.span_of("id"), f"the id is {len(meta.id)} characters long; "
-                              f"at most {MAX_PROCEDURE_ID} are allowed",
-                              "a procedure's id names its files: keep it short")
+        problem = id_problem(meta.id) if meta.id is not None else None
+        if problem is not None:
+            self.front_matter(meta.span_of("id"), f"the id '{_short(meta.id)}' {problem[0]}",
+                              problem[1])
             meta = _replace(meta, id=None)
         return meta
 
@@ -372,6 +371,49 @@ class _Builder:
                             text_span=d.text_span, attributes=tuple(d.attributes),
                             branches=tuple(d.branches), goto=d.goto))
         return tuple(out)
+
+
+#: Ids that would name the library's own files (index.html, index.md).
+RESERVED_IDS = ("index",)
+
+
+def id_problem(value: str) -> tuple[str, str] | None:
+    """Why ``value`` cannot be a procedure's id (it names the output files),
+    as (what is wrong, a hint); None when it can."""
+    if not ID_RE.match(value):
+        return ("is not a valid ID",
+                "use letters, digits, '-' and '_', starting with a letter")
+    if len(value) > MAX_PROCEDURE_ID:
+        return (f"is {len(value)} characters long; at most {MAX_PROCEDURE_ID} are allowed",
+                "a procedure's id names its files: keep it short")
+    if value.lower() in RESERVED_IDS:
+        return (f"is reserved for the library's {value.lower()}.html and {value.lower()}.md",
+                "choose another id")
+    return None
+
+
+def procedure_id(meta: Meta, default_id: str | None) -> tuple[str, str | None]:
+    """The procedure's id: its front matter's, else the file's stem; and why
+    the stem cannot serve, if it cannot (the id names the output files)."""
+    if meta.id:
+        return meta.id, None
+    proc_id = default_id or "procedure"
+    problem = id_problem(proc_id)
+    if problem is None:
+        return proc_id, None
+    return _fallback_id(proc_id), f"the file name gives the id '{_short(proc_id)}', which {problem[0]}"
+
+
+def _fallback_id(value: str) -> str:
+    # Keeps a refused procedure in the library (for its other diagnostics).
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", value).strip("-")[:MAX_PROCEDURE_ID]
+    if not cleaned or not re.match(r"[A-Za-z_]", cleaned):
+        cleaned = "p-" + cleaned
+    return cleaned if cleaned.lower() not in RESERVED_IDS else cleaned + "-procedure"
+
+
+def _short(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def _free_id(candidate: str, taken: set[str]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..model import ATTRIBUTE_KEYS, NODE_KINDS, NUMBERED_KINDS, Arrow, Meta, Node, Procedure
 from ..diagnostics import Span
-from .body import ID_RE, MAX_PROCEDURE_ID, _free_id, decode_source, normalise
+from .body import ID_RE, _free_id, decode_source, id_problem, normalise, procedure_id
 from .frontmatter import MAX_BYTES, read_front_matter
 from .grammar import grammar_path
 
@@ -61,10 +61,10 @@ def outline_text(text: str, path: str = "<stdin>", default_id: str | None = None
         body = text[front.end():]
     elif text.split("\n", 1)[0].strip() == "---":
         # An unclosed title page: the parser finds no body either.
-        return Procedure(path=path, id=default_id or "procedure", meta=meta, nodes=(),
+        return Procedure(path=path, id=procedure_id(meta, default_id)[0], meta=meta, nodes=(),
                          line_count=text.count("\n") + 1, body_found=False)
     nodes = _nodes(body, first_line, t)
-    return Procedure(path=path, id=meta.id or default_id or "procedure", meta=meta, nodes=nodes,
+    return Procedure(path=path, id=procedure_id(meta, default_id)[0], meta=meta, nodes=nodes,
                      line_count=text.count("\n") + 1)
 
 
@@ -182,8 +182,7 @@ def _meta(lines: list[str], first_line: int) -> Meta:
                   "scope_begins": meta.scope_begins, "scope_ends": meta.scope_ends}
         spans = {k: v for k, v in meta.spans.items() if k in ("title", "id", "scope",
                                                               "scope.begins", "scope.ends")}
-    if values.get("id") is not None and (not ID_RE.match(values["id"])
-                                         or len(values["id"]) > MAX_PROCEDURE_ID):
+    if values.get("id") is not None and id_problem(values["id"]) is not None:
         values["id"] = None  # the parser reports it and falls back to the file stem
     return Meta(**values, spans=spans)
 

@@ -145,6 +145,15 @@ def system_dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
+def engine_version_or_none(engine: str = DEFAULT_ENGINE) -> str | None:
+    """The engine's version, or None when it cannot be run (its charts then
+    fail with an ``engine`` diagnostic each; this is only for cache keys)."""
+    try:
+        return engine_version(engine)
+    except EngineError:
+        return None
+
+
 def engine_version(engine: str = DEFAULT_ENGINE) -> str:
     """The engine's own version line (``-V``), for the build manifest."""
     return _engine_version(engine, os.environ.get(ENGINE_PATH_ENV, ""))
