@@ -125,9 +125,6 @@ def test_the_engines_harmless_warnings_are_not_failures(tmp_path, trap, capsys):
     assert made == reference
 
 
-@pytest.mark.xfail(strict=True, reason="a missing engine stops the whole build with exit 2 "
-                                       "before any diagnostic (build_key asks for its version; "
-                                       "reported to the integrator)")
 def test_a_missing_engine_is_a_diagnostic_and_the_text_forms_are_built(tmp_path, trap, capsys,
                                                                           monkeypatch):
     monkeypatch.setenv(engine.ENGINE_PATH_ENV, str(tmp_path / "no-such-engine"))
