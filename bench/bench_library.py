@@ -189,6 +189,13 @@ def section(tmp: Path, quick: bool = False, procedures: int = 1000) -> None:
     again = command(flowsop("build", "--today", TODAY, str(folder), "-o", str(out)), runs=3)
     rows.append(["no-op rebuild", seconds(again.wall, 2), seconds(again.cpu, 2), "", "< 1 s",
                  verdict(again.wall, 1.0), written(again)])
+    # A touch (new modification time, same bytes), as a fresh CI checkout
+    # gives every file: the manifest compares contents, so nothing to do.
+    one.touch()
+    touched = run(flowsop("build", "--today", TODAY, str(folder), "-o", str(out)))
+    rows.append([f"`touch {one.name}` (same content), rebuild", seconds(touched.wall, 2),
+                 seconds(touched.cpu, 2), "", "< 1 s", verdict(touched.wall, 1.0),
+                 written(touched)])
     original = one.read_text(encoding="utf-8")
     edits = []
     for n in range(3):
@@ -204,6 +211,61 @@ def section(tmp: Path, quick: bool = False, procedures: int = 1000) -> None:
     print(table(["build (default formats: svg, md, html, checklist, csv)", "wall s", "CPU s",
                  "wall ÷ CPU", "target", "verdict", "result"], rows, align="lrrrlll"))
     print()
+    if not quick:
+        phases(folder, tmp / "out-phases")
+        print()
+
+
+def phases(folder: Path, out: Path) -> None:
+    """Where the wall time of a full build goes: the phases that run in the
+    one flowsop process and the one that runs in worker processes. Measured
+    in process (``build_library``, as ``flowsop build`` calls it, with the
+    command's collector thresholds), by timing the calls it makes."""
+    import datetime as dt
+    import gc
+    import time
+
+    import flowsop.incremental as inc
+    from flowsop.build import BuildOptions
+
+    marks: list[tuple[str, float]] = []
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            marks.append((name + " start", time.perf_counter()))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                marks.append((name + " end", time.perf_counter()))
+        return wrapper
+
+    saved = {name: getattr(inc, name) for name in ("render_entries", "write_outputs")}
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 50)   # as flowsop.cli.main sets it
+    try:
+        for name, fn in saved.items():
+            setattr(inc, name, timed(name, fn))
+        start = time.perf_counter()
+        inc.build_library(str(folder), BuildOptions(out=out, today=dt.date.fromisoformat(TODAY)))
+        end = time.perf_counter()
+    finally:
+        for name, fn in saved.items():
+            setattr(inc, name, fn)
+        gc.set_threshold(*thresholds)
+    at = dict(marks)
+    total = end - start
+    spans = [
+        ("read, parse and check every file, library rules (one process)",
+         at["render_entries start"] - start),
+        ("number, lay out and render the pages (worker processes)",
+         at["render_entries end"] - at["render_entries start"]),
+        ("index pages (one process)", at["write_outputs start"] - at["render_entries end"]),
+        ("write the files, each synced and renamed (one process)",
+         at["write_outputs end"] - at["write_outputs start"]),
+    ]
+    print(f"Where the wall time of a full build goes ({total:.1f} s in process):\n")
+    print(table(["phase", "wall s", "share"],
+                [[name, f"{t:.2f}", f"{t / total:.0%}"] for name, t in spans]))
 
 
 def edit(text: str) -> str:
