@@ -159,18 +159,20 @@ def front_matter(rng: random.Random, valid: bool) -> list[str]:
     return lines
 
 
-def program(rng: random.Random, valid: bool = False, size: int | None = None) -> str:
+def program(rng: random.Random, valid: bool = False, size: int | None = None,
+            unsafe_links: float = 0.1) -> str:
     """A .flow file built from the grammar's line shapes. With ``valid``, a
     procedure that checks without errors (warnings allowed): a chain of nodes
     from a start to an end, decisions branching forward (and sometimes back
     into the chain, which the forward branch leaves again), hostile text
     everywhere text may go; otherwise any line anywhere, misspelt, repeated,
-    out of place."""
+    out of place. ``unsafe_links``: the share of a valid procedure's links that
+    are unsafe (so a link the checks miss is rendered and caught)."""
     size = size if size is not None else rng.randint(1, 40)
     lines: list[str] = []
     if rng.random() < (0.8 if valid else 0.5):
         lines += front_matter(rng, valid)
-    body = _valid_body(rng, size) if valid else _any_body(rng, size)
+    body = _valid_body(rng, size, unsafe_links) if valid else _any_body(rng, size)
     lines += body
     sep = rng.choice(("\n",) * 6 + ("\r\n", "\r")) if rng.random() < 0.3 else "\n"
     text = sep.join(lines)
@@ -181,7 +183,7 @@ def program(rng: random.Random, valid: bool = False, size: int | None = None) ->
     return text
 
 
-def _attrs(rng: random.Random, valid: bool) -> list[str]:
+def _attrs(rng: random.Random, valid: bool, unsafe_links: float = 0.1) -> list[str]:
     out, used = [], set()
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2, 3))):
         key = rng.choice(ATTRS)
@@ -191,7 +193,7 @@ def _attrs(rng: random.Random, valid: bool) -> list[str]:
         if key == "link":
             # Unsafe links in valid procedures too: one the checks miss is rendered,
             # and the output oracles catch it.
-            pool = SAFE_LINKS if rng.random() < (0.9 if valid else 0.6) else UNSAFE_LINKS
+            pool = SAFE_LINKS if rng.random() < (1 - unsafe_links if valid else 0.6) else UNSAFE_LINKS
             value = rng.choice(pool)
             if rng.random() < 0.3:
                 value += words(rng, 0.5).replace(" ", "")
@@ -212,7 +214,7 @@ def _label(rng: random.Random) -> str:
     return f"if {text}"
 
 
-def _valid_body(rng: random.Random, size: int) -> list[str]:
+def _valid_body(rng: random.Random, size: int, unsafe_links: float) -> list[str]:
     n = max(1, size)
     kinds = [rng.choice(("step", "step", "step", "decide", "call")) for _ in range(n)]
     ids = [f"{rng.choice(('s', 'step_', 'n-', 'Node', '_x'))}{i}" for i in range(n)]
@@ -223,7 +225,7 @@ def _valid_body(rng: random.Random, size: int) -> list[str]:
     if rng.random() < 0.3:
         lines.append(f"# {words(rng, 0.5, newlines=False)}")
     lines.append(f"start{rng.choice(('', ' begin'))}: {words(rng)}")
-    lines += _attrs(rng, True)
+    lines += _attrs(rng, True, unsafe_links)
     targeted = set()
     for i, kind in enumerate(kinds):
         if rng.random() < 0.1:
@@ -232,7 +234,7 @@ def _valid_body(rng: random.Random, size: int) -> list[str]:
             lines.append(rng.choice(("", "# " + words(rng), "   ")))
         text = ("other-proc" if rng.random() < 0.5 else f"proc_{i}") if kind == "call" else words(rng)
         lines.append(f"{kind} {ids[i]}: {text}")
-        lines += _attrs(rng, True)
+        lines += _attrs(rng, True, unsafe_links)
         nxt = ids[i + 1] if i + 1 < n else end_ids[0]
         if kind == "decide":
             forward = ids[i + 1:] + end_ids
@@ -256,7 +258,7 @@ def _valid_body(rng: random.Random, size: int) -> list[str]:
         if k and end_id not in targeted:
             continue  # an outcome nothing leads to would be unreachable
         lines.append(f"end {end_id}: {words(rng)}")
-        lines += _attrs(rng, True)
+        lines += _attrs(rng, True, unsafe_links)
     return lines
 
 
@@ -563,7 +565,8 @@ def run_render_case(text: str) -> dict:
 
 
 def render_input(rng: random.Random) -> str:
-    return program(rng, valid=True, size=rng.randint(1, 25))
+    """A valid procedure with safe links only: every case is rendered."""
+    return program(rng, valid=True, size=rng.randint(1, 25), unsafe_links=0.0)
 
 
 # ------------------------------------------------------------------ the run

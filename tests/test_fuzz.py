@@ -59,6 +59,8 @@ def test_the_generators_make_what_they_promise():
     # Valid but for the unsafe links they carry on purpose (one in ten links).
     errors = {d.rule for v in valid for d in v.diagnostics if d.severity.value == "error"}
     assert errors <= {"unsafe-link"} and sum(v.ok for v in valid) >= 15
+    # Rendering cases have safe links only: every one is rendered.
+    assert all(load_text(FUZZ.render_input(random.Random(n)), "r.flow").ok for n in range(20))
     made = [FUZZ.check_input(random.Random(f"1:check:{i}"), EXAMPLES) for i in range(150)]
     kinds = {origin for origin, _ in made}
     assert kinds == {"generated", "valid", "mutated"}
