@@ -135,25 +135,31 @@ def check_paths(paths: Iterable[str], *, config=None, today: _dt.date | None = N
 # ------------------------------------------------------------------ embedding
 
 def load(path_or_text: str | Path, *, path: str | None = None,
-         today: _dt.date | str | None = None, library: str | Path | None = None) -> Loaded:
+         today: _dt.date | str | None = None, library: str | Path | None = None,
+         default_id: str | None = None) -> Loaded:
     """``flowsop.load``: a ``Path`` or a string ending in ``.flow`` (on one
     line) is read as a file; any other string is the procedure's own text,
-    named ``path`` in diagnostics. ``library`` is the folder of the other
-    procedures, read for the titles that calls show."""
+    named ``path`` in diagnostics. ``default_id`` is the id of a procedure
+    whose front matter has none (default: the file's stem). ``library`` is the
+    folder of the other procedures, read for the titles that calls show."""
     if isinstance(today, str):
         today = _dt.date.fromisoformat(today)
     if isinstance(path_or_text, Path) or (
             isinstance(path_or_text, str) and path_or_text.endswith(".flow")
             and "\n" not in path_or_text):
-        loaded = load_file(path_or_text, path, today=today)
+        file = Path(path_or_text)
+        loaded = load_text(read_source(file), path or str(file), today=today,
+                           default_id=default_id or file.stem)
     else:
-        name = path or "<text>"
-        loaded = load_text(path_or_text, name, today=today,
-                           default_id=Path(path).stem if path else "procedure")
+        loaded = load_text(path_or_text, path or "<text>", today=today,
+                           default_id=default_id or (Path(path).stem if path else "procedure"))
     if library is not None:
-        for file in sorted(Path(library).rglob("*.flow")):
+        from .library import library_files
+        from .parse.outline import outline_file
+
+        for file in library_files(Path(library)):
             try:
-                other = parse_text(read_source(file), str(file), file.stem)[0]
+                other = outline_file(file)
             except Exception:  # noqa: BLE001 - an unreadable neighbour only loses its title
                 continue
             loaded.titles.setdefault(other.id, other.title)

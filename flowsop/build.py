@@ -95,7 +95,8 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
             row = row_for(e.loaded, e.display, options)
             row["diagnostics"] = [d.to_json() for d in e.loaded.diagnostics]
             rows.append(row)
-        files.update(index_files(rows, options))
+        from .render.index import index_files
+        files.update(index_files(rows, options.today))
     previous = read_manifest(options.out)
     manifest = {"flowsop": __version__, "procedures": {}}
     write_outputs(options.out, files, [], previous, manifest, options, result)
@@ -314,33 +315,6 @@ def row_for(loaded: Loaded, display: str, options: BuildOptions) -> dict:
             "next_review": due.isoformat() if due else None, "source": display,
             "calls": sorted({n.text for n in p.nodes if n.kind == "call"}),
             "tags": list(p.meta.tags), "ok": loaded.ok}
-
-
-def index_files(rows: list[dict], options: BuildOptions) -> dict[str, bytes]:
-    """``index.md`` and ``index.html``. Each row carries its ``diagnostics``
-    (as JSON objects); links between procedures that call each other are
-    worked out here, across the rows."""
-    from .render.index import render_index_html, render_index_md
-
-    called_by: dict[str, set[str]] = {}
-    for r in rows:
-        for c in r["calls"]:
-            called_by.setdefault(c, set()).add(r["id"])
-    today = options.today.isoformat()
-    shown = []
-    for r in sorted(rows, key=lambda r: (r["title"].casefold(), r["id"], r["source"])):
-        ds = sorted(r.get("diagnostics", []),
-                    key=lambda d: (d["severity"] != "error", d["line"], d["column"], d["rule"]))
-        shown.append(dict(
-            r, page=f'{r["id"]}.html' if r["ok"] else None,
-            overdue=bool(r["next_review"] and r["next_review"] < today),
-            called_by=sorted(called_by.get(r["id"], ())),
-            errors=sum(d["severity"] == "error" for d in ds),
-            warnings=sum(d["severity"] == "warning" for d in ds),
-            problems=[f'{d["line"]}:{d["column"]} {d["severity"]}[{d["rule"]}] {d["message"]}'
-                      for d in ds]))
-    return {"index.md": render_index_md(shown, options.today).encode(),
-            "index.html": render_index_html(shown, options.today).encode()}
 
 
 # ------------------------------------------------------------------ writing

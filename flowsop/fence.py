@@ -26,7 +26,6 @@ else ``flow block N`` and the line in the block) and logs a warning on the
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import datetime as _dt
 import html
 import logging
@@ -98,9 +97,8 @@ def render_embed(source: str, name: str, *, show: str = "chart", alt: str | None
     as warnings; the procedure's own warnings as info."""
     import flowsop
 
-    loaded = flowsop.load(source, path=name, today=today or default_today(), library=library)
-    if default_id and not loaded.procedure.meta.id:
-        loaded.procedure = dataclasses.replace(loaded.procedure, id=default_id)
+    loaded = flowsop.load(source, path=name, today=today or default_today(), library=library,
+                          default_id=default_id)
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
     for d in loaded.diagnostics:
         if d.severity.value != "error":

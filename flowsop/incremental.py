@@ -26,8 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .build import (MANIFEST, BuildOptions, BuildResult, Entry, index_files, read_manifest,
-                    render_entries, row_for, write_outputs)
+from .build import (MANIFEST, BuildOptions, BuildResult, Entry, read_manifest, render_entries,
+                    row_for, write_outputs)
+from .render.index import index_files
 from .diagnostics import Diagnostic, Severity, Span, tidy
 
 #: Library rules that read a procedure in full (its links): an outline does not
@@ -152,7 +153,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
             record[s.display]["chart"] = s.previous["chart"]
     rows = [dict(r["row"], diagnostics=r["diagnostics"] + r["library"])
             for _, r in sorted(record.items()) if _tagged(r["tags"], tag)]
-    files.update(index_files(rows, options))
+    files.update(index_files(rows, options.today))
     new_manifest = {"flowsop": __version__, "key": key, "procedures": record}
     write_outputs(options.out, files, kept, manifest, new_manifest, options, result)
     return result

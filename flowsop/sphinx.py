@@ -27,7 +27,6 @@ through the public API (``flowsop.load`` → ``.render``).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import os
@@ -91,9 +90,8 @@ class FlowsopDirective(SphinxDirective):
         config = self.config
         library = config.flowsop_library or (os.path.dirname(os.path.join(self.env.srcdir,
                                                                           display)))
-        loaded = flowsop.load(source, path=display, today=_today(config), library=library)
-        if not loaded.procedure.meta.id:
-            loaded.procedure = dataclasses.replace(loaded.procedure, id=default_id)
+        loaded = flowsop.load(source, path=display, today=_today(config), library=library,
+                              default_id=default_id)
         errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
         if errors:
             box = nodes.error()
@@ -204,8 +202,7 @@ def _draw(node: flowsop_chart, fmt: str, config) -> bytes:
     import flowsop
 
     loaded = flowsop.load(node["source"], path=node["display"], today=_today(config),
-                          library=node.get("library"))
-    loaded.procedure = dataclasses.replace(loaded.procedure, id=node["proc_id"])
+                          library=node.get("library"), default_id=node["proc_id"])
     engine = "dot" if fmt == "pdf" else config.flowsop_engine
     return loaded.render(fmt, today=_today(config), engine=engine)
 

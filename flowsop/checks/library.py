@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..diagnostics import FILE_START, Severity
-from ..parse.body import ID_RE
+from ..parse.ids import ID_RE
 from .base import Finding, LibraryContext, LibraryFindings, rule
 from .links import is_safe_link, link_scheme
 

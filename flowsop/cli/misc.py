@@ -37,7 +37,7 @@ def cmd_rules(args) -> int:
 
 def cmd_new(args) -> int:
     from ..fileio import write_atomic
-    from ..parse.body import ID_RE
+    from ..parse.ids import ID_RE
     from ..templates_new import new_procedure
 
     if not ID_RE.match(args.id):

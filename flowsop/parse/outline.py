@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..model import ATTRIBUTE_KEYS, NODE_KINDS, NUMBERED_KINDS, Arrow, Meta, Node, Procedure
 from ..diagnostics import Span
-from .body import ID_RE, _free_id, decode_source, id_problem, normalise, procedure_id
+from .body import _free_id, decode_source, normalise
+from .ids import ID_RE, id_problem, procedure_id
 from .frontmatter import MAX_BYTES, read_front_matter
 from .grammar import grammar_path
 
