@@ -188,7 +188,9 @@ def section(tmp: Path, quick: bool = False) -> None:
             config = tmp / "puppeteer.json"
             config.write_text(json.dumps({"executablePath": str(browser), "args": BROWSER_ARGS}))
         mmdc = mmdc + ["-q", "-p", str(config)]
-    versions = [f"flowsop {_flowsop_version()} with {tool_version(flowsop('--version'))}"]
+    from flowsop.render.engine import find_engine
+    versions = [f"flowsop {_flowsop_version()} with "
+                f"{tool_version([find_engine('graphviz-pure'), '-V'])}"]
     if mmdc:
         versions.append(f"mermaid-cli {tool_version([mmdc[0], '--version'])} with "
                         f"{tool_version([str(browser), '--version'])}")
