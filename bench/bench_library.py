@@ -255,7 +255,7 @@ def phases(folder: Path, out: Path) -> None:
     at = dict(marks)
     total = end - start
     spans = [
-        ("read, parse and check every file, library rules (one process)",
+        ("read, parse and check the files (worker processes), library rules",
          at["render_entries start"] - start),
         ("number, lay out and render the pages (worker processes)",
          at["render_entries end"] - at["render_entries start"]),
