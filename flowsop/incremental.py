@@ -64,6 +64,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
     before = manifest.get("procedures", {}) if same_build else {}
     sources = [_source(f, d, before) for f, d in plan.asked.items()]
     changed = [s for s in sources if s.previous is None or s.previous["sha"] != s.sha]
+    changed_names = {s.display for s in changed}
     gone = set(before) - {s.display for s in sources}
     if not changed and not gone and _outputs_present(options.out, manifest):
         # Nothing to do: the manifest already says what every file gives.
@@ -80,7 +81,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
     members = []
     fresh = _load_all([(s.path, s.display) for s in changed], load, options.jobs)
     for s in sources:
-        if s in changed:
+        if s.display in changed_names:
             full = fresh[s.display]
             loaded[s.display] = full
             members.append(lib.Member(s.path, s.display, full.procedure, full))
@@ -93,7 +94,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
     titles = {m.procedure.id: m.procedure.title for m in members}
 
     # Which procedures need their pages rendered again.
-    page_keys, to_render = {}, []
+    page_keys, to_render = {}, {}
     for s, m in zip(sources, members):
         calls = sorted({n.text for n in m.procedure.nodes if n.kind == "call"})
         page_keys[s.display] = _sha(json.dumps([s.sha, [(c, titles.get(c)) for c in calls]]))
@@ -101,10 +102,10 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
         if stale and s.display not in loaded:
             loaded[s.display] = load_file(s.path, s.display, **load)
         if stale:
-            to_render.append(s)
+            to_render[s.display] = s
     # Library findings of the per-file rules on unchanged files come from before.
     for s in sources:
-        if s.display in loaded and s in changed:
+        if s.display in changed_names:
             continue
         found[s.display] = [d for d in found.get(s.display, [])
                             if d.rule not in PER_FILE_LIBRARY_RULES]
@@ -134,7 +135,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
         if not _tagged(tags, tag):
             continue
         result.diagnostics += tidy(list(own) + mine)
-        if s in to_render:
+        if s.display in to_render:
             entries.append(Entry(s.display, s.path, loaded[s.display]))
         else:
             kept += s.previous["files"]
@@ -150,7 +151,7 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
         if pid in charts:
             rec["chart"] = charts[pid]
     for s in sources:
-        if s not in to_render and s.previous and s.previous.get("chart"):
+        if s.display not in to_render and s.previous and s.previous.get("chart"):
             record[s.display]["chart"] = s.previous["chart"]
     rows = [dict(r["row"], diagnostics=r["diagnostics"] + r["library"])
             for _, r in sorted(record.items()) if _tagged(r["tags"], tag)]
