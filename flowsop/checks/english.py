@@ -204,6 +204,8 @@ def chained_instruction(text: str) -> Hit | None:
     ", then VERB", "and then VERB", "; after that, VERB", a list of
     instructions ("Unplug the printer, wait 30 seconds and ..."), or a second
     sentence that is an instruction of its own."""
+    if _one_plain_clause(text):
+        return None  # the common short step: nothing to chain, no sentence to split
     first_instruction = None
     for s in sentences(text):
         hit = _chain_in_sentence(s.text)
@@ -218,6 +220,16 @@ def chained_instruction(text: str) -> Hit | None:
                 return Hit(part.start + start, part.start + len(part.text), part.text[start:])
             first_instruction = part
     return None
+
+
+_SENTENCE_MARKS = re.compile(r"[.!?]")
+
+
+def _one_plain_clause(text: str) -> bool:
+    """No comma, semicolon or "then", and no sentence mark before the end:
+    every pattern above needs one of these, so such a text is one instruction."""
+    return ("," not in text and ";" not in text and "then" not in text.lower()
+            and not _SENTENCE_MARKS.search(text.rstrip().rstrip("\"')]”’").rstrip(".!?")))
 
 
 def _clauses(s: Hit) -> Iterator[Hit]:
