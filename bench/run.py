@@ -126,26 +126,23 @@ def section_render(tmp: Path, quick: bool) -> None:
     for size in RENDER_SIZES:
         folder = tmp / f"render-{size}"
         folder.mkdir()
-        text = procedure(size, f"gen{size}")
         path = folder / f"gen{size}.flow"
-        path.write_text(text, encoding="utf-8")
-        ctx = RenderContext()
-
-        def in_process(fresh):
-            loaded = load_text(fresh, str(path))
-            return render_svg(number_procedure(loaded.procedure, loaded.graph), ctx)
-
-        loaded = load_text(text, str(path))
         dot_path = folder / f"gen{size}.dot"
-        dot_path.write_text(dot_source(number_procedure(loaded.procedure, loaded.graph), ctx),
-                            encoding="utf-8")
+        ctx = RenderContext()
         runs = 3 if not quick else 1
-        # Interleaved, so that the engine alone and flowsop see the same load.
-        texts = [fresh_text(size, n) for n in range(runs)]
+        # Interleaved, so that the engine alone and flowsop see the same load;
+        # each run on a text never seen before, the engine alone on its DOT
+        # (the labels' lengths change the layout's cost).
         ours, cmds, alones = [], [], []
-        for fresh in texts:
+        for n in range(runs):
+            fresh = fresh_text(size, n)
+            path.write_text(fresh, encoding="utf-8")
+            loaded = load_text(fresh, str(path))
+            dot_path.write_text(dot_source(number_procedure(loaded.procedure, loaded.graph), ctx),
+                                encoding="utf-8")
             alones.append(run([engine, "-Tsvg", str(dot_path), "-o", str(folder / "alone.svg")]))
-            ours.append(timed_call(lambda: in_process(fresh)))
+            ours.append(timed_call(lambda: render_svg(
+                number_procedure(*_loaded(load_text(fresh, str(path)))), ctx)))
             cmds.append(run(flowsop("render", "--today", TODAY, "--format", "svg", "-o",
                                     str(folder / "out"), str(path))))
         wall, cpu = min(t[0] for t in ours), min(t[1] for t in ours)
@@ -210,6 +207,10 @@ def stages(size: int, runs: int) -> None:
 STAGES = ("parse + graph + checks (`load_text`)", "numbering (`number_procedure`)",
           "DOT text (`dot_source`)", "layout engine process (`engine.layout`)",
           "SVG finishing: ids, titles, sanitising (`finish_svg`)")
+
+
+def _loaded(loaded) -> tuple:
+    return loaded.procedure, loaded.graph
 
 
 def timed_call(fn) -> tuple[float, float]:
@@ -307,7 +308,7 @@ def fresh_text(size: int, n: int) -> str:
     in every step's text: a text flowsop has never seen. flowsop caches per
     text, and a process checking a file has not seen it, so timing the same
     text again would measure a warm cache and flatter the small sizes."""
-    return procedure(size, f"gen{size}-{n}")
+    return procedure(size, f"gen{size}-{n:03d}")
 
 
 SECTIONS = {"check": section_check, "render": section_render, "library": section_library,
