@@ -1,5 +1,5 @@
 """The library section of the benchmark suite: a generated library of 1,000
-procedures of 20-60 nodes, checked and built as a team's CI would.
+procedures of 20-60 nodes (19-62 as generated), checked and built as a team's CI would.
 
     .venv/bin/python bench/run.py library            # as part of the suite
     .venv/bin/python bench/bench_library.py [--procedures 1000] [--keep DIR]
@@ -14,10 +14,12 @@ ticket."), and a ``flowsop.yaml`` with the library's abbreviations. It times:
 - ``flowsop build DIR`` from nothing: wall time and the CPU time of the whole
   process tree (target: wall under 0.65 x CPU, i.e. both cores busy), and the
   same build with ``--jobs 1`` for the speed-up;
-- a no-op rebuild (target under 1 s) and a rebuild after editing one step of
-  one file (target under 2 s);
+- a no-op rebuild (target under 1 s), a rebuild after a ``touch`` (same
+  bytes: nothing to do) and one after editing one step of one file (target
+  under 2 s);
 - ``flowsop check ONE.flow`` inside the library, which still reads every
-  sibling as an outline to resolve calls and overlaps (target under 2 s).
+  sibling as an outline to resolve calls and overlaps (target under 2 s);
+- without ``--quick``: where a full build's wall time goes, phase by phase.
 
 The generated library is clean; the tables say how many diagnostics each
 check gave, so a regression that floods it with false positives shows too.
