@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import (EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read,
+from .common import (EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, source_lines,
                      selected_rules, today)
 
 #: --overdue lists reviews due within this many days, and those already past.
@@ -65,7 +65,7 @@ def cmd_check(args) -> int:
         for d in result.config_problems:
             print(format_text(d, _config_lines(result, d.path), use_colour))
         for r in result.loaded:
-            lines = r.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            lines = source_lines(r.source)
             for d in r.diagnostics:
                 print(format_text(d, lines, use_colour))
         errors = sum(d.severity.value == "error" for d in diagnostics)

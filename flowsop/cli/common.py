@@ -109,3 +109,11 @@ def today(value: str | None) -> _dt.date:
 
 def colour(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines a diagnostic's line number counts, for showing the source
+    line under it: as the parser reads them (no BOM; CRLF and lone CR end
+    lines), so the caret sits under the right column."""
+    from ..parse.body import normalise
+    return normalise(text).split("\n")

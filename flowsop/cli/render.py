@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, split, today
+from .common import (EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, source_lines,
+                     split, today)
 
 
 def register(sub, common) -> None:
@@ -178,7 +179,7 @@ def _print(diagnostics) -> None:
 def _print_diagnostics(entries, extra=()) -> None:
     from ..diagnostics import format_text
     use_colour = colour(sys.stderr)
-    sources = {e.display: e.loaded.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    sources = {e.display: source_lines(e.loaded.source)
                for e in entries}
     seen = set()
     for e in entries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_ERRORS, EXIT_OK, UsageError, colour, read, today
+from .common import EXIT_ERRORS, EXIT_OK, UsageError, colour, read, source_lines, today
 
 DEFAULT_MAX_PATHS = 1000
 
@@ -100,7 +100,7 @@ def _positive(value: str) -> int:
 
 def _print_diagnostics(diagnostics, source: str) -> None:
     from ..diagnostics import format_text
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = source_lines(source)
     use_colour = colour(sys.stderr)
     for d in diagnostics:
         print(format_text(d, lines if d.rule != "config" else None, use_colour), file=sys.stderr)
