@@ -52,12 +52,12 @@ def postprocess(svg: str, *, prefix: str, title: str, desc: str,
                 titles: dict[str, str] | None = None) -> str:
     """The finished chart (see the module docstring)."""
     p = safe_prefix(prefix)
-    svg = _DANGEROUS.sub("", svg)
-    svg = _INTERESTING_TAG.sub(lambda m: _fix_tag(m.group(0), p), svg)
+    svg = _fix_tags(_DANGEROUS.sub("", svg), p)
     titles = titles or {}
 
     def retitle(m: re.Match) -> str:
-        name = html.unescape(m.group(1))
+        name = m.group(1)
+        name = html.unescape(name) if "&" in name else name
         return f"<title>{_xml(titles.get(name, name))}</title>"
 
     svg = _TITLE.sub(retitle, svg)
@@ -79,14 +79,48 @@ def safe_prefix(procedure_id: str) -> str:
 
 def sanitize(svg: str) -> str:
     """Remove scripts, foreign objects, event attributes and unsafe links."""
-    svg = _DANGEROUS.sub("", svg)
-    return _INTERESTING_TAG.sub(lambda m: _fix_tag(m.group(0), None), svg)
+    return _fix_tags(_DANGEROUS.sub("", svg), None)
 
 
 def inline(svg: str) -> str:
     """The SVG without its XML declaration, doctype and leading comments, for
     inlining in an HTML page."""
     return _PROLOG.sub("", svg, count=1)
+
+
+# What makes a tag interesting, found with str.find on an ASCII-lowered copy:
+# one regular expression with these alternatives and re.I scans every
+# character of a 1.4 MB chart (44 ms at 1,000 nodes); str.find takes 7 ms.
+# (keyword, whether whitespace must come before it, as ``\s`` in the pattern)
+_KEYWORDS = (("href=", False), ("url(#", False), ("id=", True), ("on", True))
+
+
+def _fix_tags(svg: str, p: str | None) -> str:
+    """``_fix_tag`` applied to every interesting tag (``_INTERESTING_TAG``)."""
+    low = svg.lower()
+    if len(low) != len(svg):  # a character whose lower case is longer ("İ")
+        return _INTERESTING_TAG.sub(lambda m: _fix_tag(m.group(0), p), svg)
+    find, rfind = low.find, low.rfind
+    starts = set()
+    for keyword, after_space in _KEYWORDS:
+        at = find(keyword)
+        while at >= 0:
+            if not after_space or (at and low[at - 1].isspace()):
+                start = rfind("<", 0, at)
+                # Inside a tag: a "<" before it with no ">" in between.
+                if start >= 0 and rfind(">", start, at) < 0:
+                    starts.add(start)
+            at = find(keyword, at + 1)
+    out, done = [], 0
+    for start in sorted(starts):
+        end = find(">", start)
+        if end < 0 or find("<", start + 1, end) >= 0:
+            continue  # not a whole tag ("<" inside): _INTERESTING_TAG skips it too
+        out.append(svg[done:start])
+        out.append(_fix_tag(svg[start:end + 1], p))
+        done = end + 1
+    out.append(svg[done:])
+    return "".join(out)
 
 
 def _fix_tag(tag: str, p: str | None) -> str:
