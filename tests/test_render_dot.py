@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DIAGRAMS, FIXTURES, FRONT, load, check_golden
 from flowsop.procedure import number_procedure
@@ -392,6 +394,30 @@ def test_sanitize_removes_what_an_engine_should_never_write():
     assert '<title>t onclick="no"</title>' in out and '<text>on="fine"</text>' in out
     assert 'xlink:title="onmouseover=&quot;x&quot;"' in out
     assert 'href="https://ok.example"' in out
+
+
+
+# Tags with attributes that make them interesting or not (in both cases, after
+# the whitespace `\s` accepts beyond ASCII), between text and stray brackets,
+# and a character whose lower case is longer.
+_ATTRS = [' id="n1"', '\xa0ID="n2"', ' href="#n1"', ' xlink:href="javascript:x()"',
+          ' fill="url(#l)"', ' ONload="y()"', '\x0bonclick="z"', ' grid="1"', ' title="on"',
+          "\ton='q'", ' class="node"', " id=n3", " a"]
+_TEXT = ["", "x", " on", "id=", "href=", "url(#", "<", ">", "İ", "\xa0", "\n"]
+_SOUP = st.lists(st.one_of(
+    st.sampled_from(_TEXT),
+    st.builds(lambda name, attrs, close: name + "".join(attrs) + close,
+              st.sampled_from(["<g", "<a", "<svg", "<"]), st.lists(st.sampled_from(_ATTRS), max_size=4),
+              st.sampled_from([">", "/>", ""]))), max_size=12).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_SOUP, st.sampled_from(["p", None]))
+def test_fast_tag_finding_does_what_the_one_pattern_does(text, prefix):
+    # svg._fix_tags finds the tags worth a look with str.find (6x faster on a
+    # 1,000-node chart); _INTERESTING_TAG states what it must find.
+    by_pattern = svgmod._INTERESTING_TAG.sub(lambda m: svgmod._fix_tag(m.group(0), prefix), text)
+    assert svgmod._fix_tags(text, prefix) == by_pattern
 
 
 # ------------------------------------------------------------------ the SVG as a document
