@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import FRONT, found, load, rules_found
+from conftest import DIAGRAMS, FIXTURES, FRONT, found, load, rules_found
 
 # The example of issue 2, verbatim: it must parse and check clean.
 DISPATCH = """\
@@ -530,3 +530,43 @@ def test_the_language_guide_examples_read_without_syntax_errors():
     # The first example is the issue's, complete: it checks clean.
     assert blocks[0] == DISPATCH
     assert load(blocks[0]).diagnostics == []
+
+
+# ------------------------------------------------------------------ prebuilt LALR tables
+
+def test_the_prebuilt_lalr_tables_are_up_to_date():
+    # Byte for byte: the tables are renumbered canonically, so making them
+    # again in any process (any hash seed, any addresses) gives the same file.
+    from flowsop.parse.grammar import TABLES_FILE, tables_source
+    assert TABLES_FILE.read_text(encoding="utf-8") == tables_source(), \
+        "grammar or Lark changed: run python -m flowsop.parse.make_tables"
+
+
+def test_the_prebuilt_tables_parse_exactly_as_tables_built_from_the_grammar(monkeypatch):
+    import lark
+
+    from flowsop.parse import body, grammar, lalr_tables
+    files = sorted(DIAGRAMS.glob("*.flow")) + sorted(FIXTURES.rglob("*.flow"))
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    texts += ["", "---\n", "start s\nstep: \x00\n\tdecide x?:\n  yes -> \n  -> y\n"]
+
+    def parse_all():
+        grammar.lark_parser.cache_clear()
+        parser = grammar.lark_parser(body._Lines)
+        out = []
+        for text in texts:
+            try:
+                out.append(repr(parser.parse(text)))
+            except lark.exceptions.LarkError as e:
+                out.append(type(e).__name__)
+        return parser, out
+
+    try:
+        prebuilt, from_tables = parse_all()
+        monkeypatch.setattr(lalr_tables, "GRAMMAR", "stale")   # forces a build from the grammar
+        built, from_grammar = parse_all()
+    finally:
+        grammar.lark_parser.cache_clear()
+    assert len(texts) > 100 and from_tables == from_grammar
+    # The two parsers really came from different places.
+    assert prebuilt is not built and lalr_tables.LARK_VERSION == lark.__version__
