@@ -100,10 +100,13 @@ class CheckResult:
 
 
 def check_paths(paths: Iterable[str], *, config=None, today: _dt.date | None = None,
-                rules: Iterable[str] | None = None, stdin: str | None = None) -> CheckResult:
+                rules: Iterable[str] | None = None, stdin: str | None = None,
+                jobs: int | None = None) -> CheckResult:
     """Check files and folders (``-`` is ``stdin``) as ``flowsop check`` does:
     each with the library it belongs to, the configuration found above it (or
-    ``config``: a path or a ``Config``), and the library rules.
+    ``config``: a path or a ``Config``), and the library rules. Many files are
+    read and checked in ``jobs`` forked worker processes (default: one per
+    core; never in a process running other threads).
 
     Raises ``library.LibraryError`` for a path that does not exist,
     ``config.ConfigError`` for a configuration file that cannot be read, and
@@ -118,7 +121,8 @@ def check_paths(paths: Iterable[str], *, config=None, today: _dt.date | None = N
         cfg = lib.config_for(plan, config, cache)
         result.config_problems += cfg.problems
         enabled = cfg.enabled(names)
-        library = lib.load_library(plan, cfg, today=today, rules=enabled, stdin_text=stdin)
+        library = lib.load_library(plan, cfg, today=today, rules=enabled, stdin_text=stdin,
+                                   jobs=jobs)
         found: dict[str, list[Diagnostic]] = {}
         for d in lib.library_diagnostics(library, enabled):
             found.setdefault(d.path, []).append(d)

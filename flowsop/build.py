@@ -26,6 +26,7 @@ from .diagnostics import FILE_START, Diagnostic, Severity, Span
 from .fileio import remove_stale_temporaries, write_atomic
 from .procedure import NumberedProcedure, number_procedure
 from .render import DEFAULT_FORMATS, FORMATS, RenderContext
+from .workers import workers_for
 
 MANIFEST = ".flowsop-manifest.json"
 #: Formats whose output needs the laid-out chart.
@@ -113,20 +114,13 @@ def render_entries(entries: list[Entry], options: BuildOptions, titles: dict[str
     numbering, DOT, templates and the engine's own process all run in
     parallel, not only the layout. Workers are forked, so they read the
     loaded procedures without copying them through a pipe."""
-    workers = options.jobs or os.cpu_count() or 1
-    if workers > 1 and len(entries) >= PARALLEL_FROM and _can_fork():
+    workers = workers_for(options.jobs, len(entries))
+    if workers > 1:
         return _render_parallel(entries, options, titles, result, chart_cache or {}, workers)
     return _render_serial(entries, options, titles, result, chart_cache or {})
 
 
-#: Below this many procedures, starting worker processes costs more than it saves.
-PARALLEL_FROM = 16
 _SHARED: tuple = ()
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _render_parallel(entries, options, titles, result, cache, workers):

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
+from .workers import load_files
 from .build import (MANIFEST, BuildOptions, BuildResult, Entry, read_manifest, render_entries,
                     row_for, write_outputs)
 from .render.index import index_files
@@ -79,7 +80,8 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
                 severities=cfg.severities)
     loaded: dict[str, object] = {}
     members = []
-    fresh = _load_all([(s.path, s.display) for s in changed], load, options.jobs)
+    # Parsed and checked by worker processes when there are many.
+    fresh = load_files([(s.path, s.display) for s in changed], load, options.jobs)
     for s in sources:
         if s.display in changed_names:
             full = fresh[s.display]
@@ -159,43 +161,6 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
     new_manifest = {"flowsop": __version__, "key": key, "procedures": record}
     write_outputs(options.out, files, kept, manifest, new_manifest, options, result)
     return result
-
-
-def _load_all(files: list[tuple[Path, str]], load: dict, jobs: int) -> dict[str, object]:
-    """Parse and check the changed files: display → ``Loaded``. Many files are
-    loaded by forked worker processes, one per core, like the rendering
-    (reading a library was a quarter of a full build's wall time, on one core);
-    the results come back pickled."""
-    from .api import load_file
-    from .build import PARALLEL_FROM, _can_fork
-
-    workers = jobs or os.cpu_count() or 1
-    if workers < 2 or len(files) < PARALLEL_FROM or not _can_fork():
-        return {display: load_file(path, display, **load) for path, display in files}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _TO_LOAD
-    _TO_LOAD = (files, load)
-    size = max(1, len(files) // (workers * 8))
-    chunks = [range(i, min(i + size, len(files))) for i in range(0, len(files), size)]
-    out: dict[str, object] = {}
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_load_chunk, chunks):
-                out.update(part)
-    finally:
-        _TO_LOAD = ()
-    return out
-
-
-_TO_LOAD: tuple = ()
-
-
-def _load_chunk(indexes: range) -> dict[str, object]:
-    from .api import load_file
-    files, load = _TO_LOAD
-    return {files[i][1]: load_file(files[i][0], files[i][1], **load) for i in indexes}
 
 
 def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:

@@ -175,10 +175,12 @@ def config_for(p: Plan, given: Config | str | Path | None, cache: dict) -> Confi
 # ------------------------------------------------------------------ loading
 
 def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] | None,
-                 stdin_text: str | None = None) -> Library:
-    """Load the files of ``p`` in full and every other procedure of the library
+                 stdin_text: str | None = None, jobs: int | None = None) -> Library:
+    """Load the files of ``p`` in full (in ``jobs`` worker processes when there
+    are many; default one per core) and every other procedure of the library
     as an outline. Raises SourceError for a file asked about that is not text."""
-    from .api import _collector_paused, load_file, load_text
+    from .api import _collector_paused, load_text
+    from .workers import load_files
 
     options = dict(rules=rules, today=today, settings=config.settings,
                    severities=config.severities)
@@ -189,11 +191,10 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
     if p.root is None:
         return Library(None, config, members, complete=False)
     siblings = [] if p.whole else [f for f in library_files(p.root) if f not in p.asked]
-    for file, display in p.asked.items():
-        if file == STDIN:
-            continue
-        loaded = load_file(file, display, **options)
-        members.append(Member(file, display, loaded.procedure, loaded))
+    files = [(file, display) for file, display in p.asked.items() if file != STDIN]
+    fresh = load_files(files, options, jobs)
+    for file, display in files:
+        members.append(Member(file, display, fresh[display].procedure, fresh[display]))
     # An editor pipes the buffer of a library file to standard input: that
     # file is the one being checked, not a second procedure with its id.
     editing = {m.procedure.id for m in members if m.display == STDIN}

@@ -75,3 +75,51 @@ def test_a_rebuild_in_place_changes_nothing(tmp_path):
     assert again.returncode == 0, again.stderr
     assert snapshot(tmp_path / "out") == before
     assert "0 written" in again.stderr
+
+
+def test_check_reports_the_same_with_one_process_or_several(tmp_path):
+    # `check DIR` reads and checks its files in worker processes from 16 files
+    # on: the report (text and JSON, problems included) must not show it.
+    files = sources()
+    files["hostile/broken.flow"] = b"start: s\nstpe: x\nstep a: Do it\nend: e\n"
+    write_files(tmp_path / "lib", files)
+    reports = {}
+    for jobs in ("1", "2"):
+        for fmt in ("text", "json"):
+            done = run_flowsop("check", "lib", "--format", fmt, "--jobs", jobs,
+                               "--today", TODAY_ARG, cwd=tmp_path)
+            reports[jobs, fmt] = (done.returncode, done.stdout, done.stderr)
+    assert len(files) >= 16 * 2
+    assert reports["1", "text"][0] == 1 and "broken.flow:2:1: error[syntax]" in reports["1", "text"][1]
+    assert reports["1", "text"] == reports["2", "text"]
+    assert reports["1", "json"] == reports["2", "json"]
+
+
+def test_a_file_that_is_not_text_stops_a_parallel_check_cleanly(tmp_path):
+    # Raised in a worker process, reported by the command as in one process.
+    files = sources()
+    files["generated/zz-binary.flow"] = b"start: s\n\x00\xff\xfe end"
+    write_files(tmp_path / "lib", files)
+    done = run_flowsop("check", "lib", "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "zz-binary.flow" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_no_worker_processes_are_forked_beside_other_threads():
+    # An MkDocs or Sphinx server calls the API from a process with threads,
+    # where forking is unsafe: flowsop then stays in one process.
+    import threading
+
+    from flowsop import workers
+    assert workers.workers_for(2, workers.PARALLEL_FROM) == 2
+    assert workers.workers_for(2, workers.PARALLEL_FROM - 1) == 1
+    assert workers.workers_for(1, 1000) == 1
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert workers.workers_for(2, 1000) == 1
+    finally:
+        stop.set()
+        other.join()
+    assert workers.workers_for(2, 1000) == 2

@@ -31,6 +31,8 @@ def register(sub, common) -> None:
     c.add_argument("--config", metavar="PATH",
                    help="the configuration file to use (default: the nearest flowsop.yaml or "
                         "pyproject.toml with [tool.flowsop] above each library)")
+    c.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="processes reading and checking files at once (default: one per core)")
     c.add_argument("--overdue", action="store_true",
                    help="instead of the problems, list per owner the procedures whose review is "
                         f"overdue or due within {DUE_WITHIN_DAYS} days (exit 1 if any is overdue)")
@@ -49,7 +51,7 @@ def cmd_check(args) -> int:
     try:
         stdin = read(None) if "-" in args.paths else None
         result = check_paths(args.paths, config=args.config, today=when, rules=rules,
-                             stdin=stdin)
+                             stdin=stdin, jobs=args.jobs)
     except (SourceError, LibraryError, ConfigError) as e:
         raise UsageError(str(e)) from None
     if args.overdue:

@@ -19,7 +19,7 @@ def register(sub, common) -> None:
     shared.add_argument("--force", action="store_true",
                         help="lay out charts of more than 2,000 nodes (slow)")
     shared.add_argument("--jobs", type=int, default=0, metavar="N",
-                        help="layout processes to run at once (default: one per core)")
+                        help="processes reading, checking and laying out at once (default: one per core)")
     formats = ",".join(FORMATS)
 
     r = sub.add_parser("render", parents=[shared], help="render procedures to charts and SOPs",
@@ -121,7 +121,7 @@ def _load(paths: list[str], args):
 
     try:
         stdin = read(None) if "-" in paths else None
-        result = check_paths(paths, today=today(args.today), stdin=stdin)
+        result = check_paths(paths, today=today(args.today), stdin=stdin, jobs=args.jobs)
     except (SourceError, LibraryError, ConfigError) as e:
         raise UsageError(str(e)) from None
     if result.config_problems:
