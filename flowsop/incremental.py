@@ -26,11 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .workers import load_files
 from .build import (MANIFEST, BuildOptions, BuildResult, Entry, read_manifest, render_entries,
                     row_for, write_outputs)
 from .render.index import index_files
 from .diagnostics import Diagnostic, Severity, Span, tidy
+from .workers import load_files
 
 #: Library rules that read a procedure in full (its links): an outline does not
 #: carry what they need, so their findings on an unchanged file are reused.
