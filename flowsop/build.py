@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .api import Loaded
 from .diagnostics import FILE_START, Diagnostic, Severity, Span
-from .fileio import remove_stale_temporaries, write_atomic
+from .fileio import output_lock, remove_stale_temporaries, write_atomic
 from .procedure import NumberedProcedure, number_procedure
 from .render import DEFAULT_FORMATS, FORMATS, RenderContext
 from .workers import workers_for
@@ -98,9 +98,10 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
             rows.append(row)
         from .render.index import index_files
         files.update(index_files(rows, options.today))
-    previous = read_manifest(options.out)
-    manifest = {"flowsop": __version__, "procedures": {}}
-    write_outputs(options.out, files, [], previous, manifest, options, result)
+    with output_lock(options.out, create=not options.check_only):
+        previous = read_manifest(options.out)
+        manifest = {"flowsop": __version__, "procedures": {}}
+        write_outputs(options.out, files, [], previous, manifest, options, result)
     return result
 
 

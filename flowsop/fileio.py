@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 TMP_PREFIX = ".flowsop-tmp-"
@@ -44,3 +45,43 @@ def remove_stale_temporaries(folder: str | Path) -> None:
             p.unlink()
         except OSError:
             pass
+
+
+@contextmanager
+def output_lock(folder: str | Path, *, create: bool = True):
+    """One build at a time per output folder: a second build into the same
+    folder waits for the first to finish, instead of interleaving its writes
+    and removing the first one's temporary files at its end.
+
+    The lock is ``flock`` on the folder itself, so no lock file is left among
+    the outputs, and a killed build's lock goes with its process. A folder
+    made only for the lock is removed again if the build put nothing in it.
+    Where there is no ``fcntl`` (Windows), builds are not serialised."""
+    folder = Path(folder)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    made = False
+    if create and not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+            made = True
+        except OSError:
+            pass  # reported by the first write
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield  # no folder (build --check) or not ours to open: nothing to guard
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+        if made:
+            try:
+                folder.rmdir()  # only if still empty
+            except OSError:
+                pass

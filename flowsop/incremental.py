@@ -30,6 +30,7 @@ from .build import (MANIFEST, BuildOptions, BuildResult, Entry, read_manifest, r
                     row_for, write_outputs)
 from .render.index import index_files
 from .diagnostics import Diagnostic, Severity, Span, tidy
+from .fileio import output_lock
 from .workers import load_files
 
 #: Library rules that read a procedure in full (its links): an outline does not
@@ -47,6 +48,15 @@ class _Source:
 
 def build_library(folder: str, options: BuildOptions, *, config=None,
                   tag: str | None = None) -> BuildResult:
+    """Build a library into ``options.out``, skipping what the manifest says is
+    unchanged. Holds the output folder's lock from reading the manifest to
+    writing it, so two builds into one folder run one after the other."""
+    with output_lock(options.out, create=not options.check_only):
+        return _build_library(folder, options, config=config, tag=tag)
+
+
+def _build_library(folder: str, options: BuildOptions, *, config=None,
+                   tag: str | None = None) -> BuildResult:
     from . import library as lib
     from .api import load_file
     from .checks import RULES

@@ -268,6 +268,43 @@ def test_a_build_killed_at_a_chosen_write_leaves_old_or_new_files(tmp_path):
     assert not [n for n in snapshot(work / "out") if is_temporary(n)]  # ... and clears up
 
 
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path):
+    # Two builds into one folder at once would interleave their writes, and
+    # the one finishing first would remove the other's temporary files. The
+    # folder is locked for a build: here the test holds the lock as a first
+    # build would, and a second build waits, writes nothing, then finishes.
+    from flowsop.fileio import output_lock
+    shutil.copytree(DIAGRAMS, tmp_path / "lib")
+    out = tmp_path / "out"
+    with output_lock(out):
+        second = subprocess.Popen(flowsop_argv("build", "lib", "-o", "out", "--today", TODAY_ARG),
+                                  cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # long enough for a build of the examples to finish
+        assert second.poll() is None and os.listdir(out) == []
+    _, err = second.communicate(timeout=300)
+    assert second.returncode == 0, err
+    names = os.listdir(out)
+    assert MANIFEST in names and "dispatch-onsite.svg" in names
+    assert not [n for n in names if is_temporary(n)]
+    # The lock is flock on the folder itself: no lock file among the outputs.
+    assert not [n for n in names if "lock" in n]
+
+
+def test_a_build_that_writes_nothing_leaves_no_folder_behind(tmp_path):
+    # The lock needs the folder to exist; one made only for it is removed.
+    shutil.copytree(DIAGRAMS, tmp_path / "lib")
+    checked = run_flowsop("build", "lib", "-o", "new/out", "--check", "--today", TODAY_ARG,
+                          cwd=tmp_path)
+    assert checked.returncode == 1 and "out of date" in checked.stdout
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "lib" / "flowsop.yaml").write_text("rules: [\n", encoding="utf-8")
+    broken = run_flowsop("build", "lib", "-o", "out2", "--today", TODAY_ARG, cwd=tmp_path)
+    assert broken.returncode == 2, broken.stderr
+    assert not (tmp_path / "out2").exists()
+
+
 @pytest.mark.slow
 def test_a_build_killed_at_any_moment_leaves_old_or_new_files(tmp_path):
     old, new = two_libraries(tmp_path, 200, 6, 14)
