@@ -61,25 +61,26 @@ def output_lock(folder: str | Path, *, create: bool = True):
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX
-        yield
-        return
-    made = False
-    if create and not folder.exists():
+        fcntl = None
+    made = fd = None
+    if fcntl is not None:
+        if create and not folder.exists():
+            try:
+                folder.mkdir(parents=True)
+                made = True
+            except OSError:
+                pass  # reported by the first write
         try:
-            folder.mkdir(parents=True)
-            made = True
+            fd = os.open(folder, os.O_RDONLY)
         except OSError:
-            pass  # reported by the first write
+            pass  # no folder (build --check) or not ours to open: nothing to guard
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield  # no folder (build --check) or not ours to open: nothing to guard
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        if fd is not None:
+            os.close(fd)  # releases the lock
         if made:
             try:
                 folder.rmdir()  # only if still empty
