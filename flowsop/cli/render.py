@@ -19,7 +19,8 @@ def register(sub, common) -> None:
     shared.add_argument("--force", action="store_true",
                         help="lay out charts of more than 2,000 nodes (slow)")
     shared.add_argument("--jobs", type=int, default=0, metavar="N",
-                        help="processes reading, checking and laying out at once (default: one per core)")
+                        help="processes reading, checking and laying out at once "
+                             "(default: one per core)")
     formats = ",".join(FORMATS)
 
     r = sub.add_parser("render", parents=[shared], help="render procedures to charts and SOPs",

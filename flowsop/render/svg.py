@@ -88,9 +88,10 @@ def inline(svg: str) -> str:
     return _PROLOG.sub("", svg, count=1)
 
 
-# What makes a tag interesting, found with str.find on an ASCII-lowered copy:
-# one regular expression with these alternatives and re.I scans every
-# character of a 1.4 MB chart (44 ms at 1,000 nodes); str.find takes 7 ms.
+# What makes a tag interesting, found with str.find on a lowered copy:
+# one regular expression with these alternatives and re.I tries them at every
+# character of a 1.4 MB chart (44 ms at 1,000 nodes; the whole finishing went
+# from 80 to 30 ms this way).
 # (keyword, whether whitespace must come before it, as ``\s`` in the pattern)
 _KEYWORDS = (("href=", False), ("url(#", False), ("id=", True), ("on", True))
 
