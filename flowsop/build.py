@@ -26,7 +26,7 @@ from .diagnostics import FILE_START, Diagnostic, Severity, Span
 from .fileio import output_lock, remove_stale_temporaries, write_atomic
 from .procedure import NumberedProcedure, number_procedure
 from .render import DEFAULT_FORMATS, FORMATS, RenderContext
-from .workers import workers_for
+from .workers import fork_map, workers_for
 
 MANIFEST = ".flowsop-manifest.json"
 #: Formats whose output needs the laid-out chart.
@@ -121,39 +121,25 @@ def render_entries(entries: list[Entry], options: BuildOptions, titles: dict[str
     return _render_serial(entries, options, titles, result, chart_cache or {})
 
 
-_SHARED: tuple = ()
-
-
 def _render_parallel(entries, options, titles, result, cache, workers):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _SHARED
     serial = replace(options, jobs=1, progress=False)
-    _SHARED = (entries, serial, titles, cache)
-    # Small chunks, handed out in order, keep both workers busy to the end.
-    size = max(1, len(entries) // (workers * 8))
-    chunks = [range(i, min(i + size, len(entries))) for i in range(0, len(entries), size)]
     files: dict[str, bytes] = {}
     keys: dict[str, str] = {}
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for done, (f, k, part) in enumerate(pool.map(_render_chunk, chunks), 1):
-                files.update(f)
-                keys.update(k)
-                result.diagnostics += part.diagnostics
-                result.skipped += part.skipped
-                result.rendered += part.rendered
-                result.layouts += part.layouts
-                if options.progress:
-                    progress(done, len(chunks))
-    finally:
-        _SHARED = ()
+    shared = (entries, serial, titles, cache)
+    for (f, k, part), done, chunks in fork_map(_render_chunk, shared, len(entries), workers):
+        files.update(f)
+        keys.update(k)
+        result.diagnostics += part.diagnostics
+        result.skipped += part.skipped
+        result.rendered += part.rendered
+        result.layouts += part.layouts
+        if options.progress:
+            progress(done, chunks)
     return files, keys
 
 
-def _render_chunk(indexes: range):
-    entries, options, titles, cache = _SHARED
+def _render_chunk(shared: tuple, indexes: range):
+    entries, options, titles, cache = shared
     part = BuildResult()
     files, keys = _render_serial([entries[i] for i in indexes], options, titles, part, cache)
     return files, keys, part

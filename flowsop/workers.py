@@ -31,36 +31,49 @@ def workers_for(jobs: int | None, tasks: int) -> int:
     return workers if workers > 1 and tasks >= PARALLEL_FROM and can_fork() else 1
 
 
+def fork_map(work, shared, count: int, workers: int):
+    """``work(shared, indexes)`` for consecutive chunks of ``range(count)``, in
+    ``workers`` forked processes; yields (result, chunk number from 1, number
+    of chunks) in chunk order. ``shared`` reaches the workers by the fork, not
+    through a pipe; only the results come back pickled. Small chunks, handed
+    out in order, keep every worker busy to the end."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _SHARED
+    size = max(1, count // (workers * 8))
+    chunks = [range(i, min(i + size, count)) for i in range(0, count, size)]
+    _SHARED = (work, shared)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for done, result in enumerate(pool.map(_run_chunk, chunks), 1):
+                yield result, done, len(chunks)
+    finally:
+        _SHARED = ()
+
+
+_SHARED: tuple = ()
+
+
+def _run_chunk(indexes: range):
+    work, shared = _SHARED
+    return work(shared, indexes)
+
+
 def load_files(files: list[tuple[Path, str]], load: dict, jobs: int | None) -> dict[str, object]:
     """``api.load_file`` for each (path, display): display → ``Loaded``, in
     worker processes when there are enough files. A file that cannot be read
     raises ``SourceError`` here, as it would in one process."""
-    from .api import load_file
-
     workers = workers_for(jobs, len(files))
     if workers == 1:
-        return {display: load_file(path, display, **load) for path, display in files}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _TO_LOAD
-    _TO_LOAD = (files, load)
-    size = max(1, len(files) // (workers * 8))
-    chunks = [range(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        return _load_chunk((files, load), range(len(files)))
     out: dict[str, object] = {}
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_load_chunk, chunks):
-                out.update(part)
-    finally:
-        _TO_LOAD = ()
+    for part, _, _ in fork_map(_load_chunk, (files, load), len(files), workers):
+        out.update(part)
     return out
 
 
-_TO_LOAD: tuple = ()
-
-
-def _load_chunk(indexes: range) -> dict[str, object]:
+def _load_chunk(shared: tuple, indexes: range) -> dict[str, object]:
     from .api import load_file
-    files, load = _TO_LOAD
+    files, load = shared
     return {files[i][1]: load_file(files[i][0], files[i][1], **load) for i in indexes}
