@@ -131,7 +131,8 @@ def generate(folder: Path, procedures: int = 1000, lo: int = 20, hi: int = 60,
 
 def section(tmp: Path, quick: bool = False, procedures: int = 1000) -> None:
     """Print the library section's tables (bench/run.py calls this)."""
-    from flowsop import api, library
+    from flowsop import api
+    from flowsop.project import library
     from flowsop.parse.outline import outline_file
     import datetime as dt
 
@@ -227,8 +228,8 @@ def phases(folder: Path, out: Path) -> None:
     import gc
     import time
 
-    import flowsop.incremental as inc
-    from flowsop.build import BuildOptions
+    import flowsop.project.incremental as inc
+    from flowsop.project.build import BuildOptions
 
     marks: list[tuple[str, float]] = []
 

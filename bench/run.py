@@ -247,7 +247,7 @@ def section_peers(tmp: Path, quick: bool) -> None:
 # ------------------------------------------------------------------ start-up
 
 #: Modules `flowsop check` must not import: templates and the rendering stack.
-NOT_FOR_CHECK = ("jinja2", "markupsafe", "flowsop.build", "flowsop.incremental",
+NOT_FOR_CHECK = ("jinja2", "markupsafe", "flowsop.project.build", "flowsop.project.incremental",
                  "flowsop.procedure", "flowsop.render.dot", "flowsop.render.engine",
                  "flowsop.render.templating", "flowsop.render.svg", "flowsop.render.html",
                  "flowsop.render.markdown")

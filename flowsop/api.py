@@ -92,7 +92,7 @@ class CheckResult:
 
     loaded: list[Loaded] = field(default_factory=list)
     config_problems: list[Diagnostic] = field(default_factory=list)
-    libraries: list = field(default_factory=list)   # flowsop.library.Library values
+    libraries: list = field(default_factory=list)   # flowsop.project.library.Library values
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -112,7 +112,7 @@ def check_paths(paths: Iterable[str], *, config=None, today: _dt.date | None = N
     ``config.ConfigError`` for a configuration file that cannot be read, and
     ``SourceError`` for a file that is not text.
     """
-    from . import library as lib
+    from .project import library as lib
 
     today = today or _dt.date.today()
     names = list(rules) if rules is not None else list(RULES)
@@ -158,7 +158,7 @@ def load(path_or_text: str | Path, *, path: str | None = None,
         loaded = load_text(path_or_text, path or "<text>", today=today,
                            default_id=default_id or (Path(path).stem if path else "procedure"))
     if library is not None:
-        from .library import library_files
+        from .project.library import library_files
         from .parse.outline import outline_file
 
         for file in library_files(Path(library)):
@@ -171,7 +171,7 @@ def load(path_or_text: str | Path, *, path: str | None = None,
 
 
 def _render(loaded: Loaded, fmt: str, options: dict) -> str | bytes:
-    from .build import NEEDS_LAYOUT, _render_one
+    from .project.build import NEEDS_LAYOUT, _render_one
     from .procedure import number_procedure
     from .render import BINARY_FORMATS, FORMATS, RenderContext
 

@@ -12,9 +12,9 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
-from .checks.metadata import next_review
+from .checks.rules.metadata import next_review
 from .model import Meta, Node, Procedure
-from .periods import format_minutes, parse_duration
+from .core.periods import format_minutes, parse_duration
 
 
 @dataclass(frozen=True)

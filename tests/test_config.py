@@ -11,7 +11,7 @@ import pytest
 from conftest import TODAY, TODAY_ARG
 from flowsop.api import check_paths
 from flowsop.cli import main
-from flowsop.config import Config, ConfigError, find_config, load_config
+from flowsop.project.config import Config, ConfigError, find_config, load_config
 from flowsop.diagnostics import Severity
 from flowsop.parse import parse_text
 

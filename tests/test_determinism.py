@@ -110,7 +110,7 @@ def test_no_worker_processes_are_forked_beside_other_threads():
     # where forking is unsafe: flowsop then stays in one process.
     import threading
 
-    from flowsop import workers
+    from flowsop.project import workers
     assert workers.workers_for(2, workers.PARALLEL_FROM) == 2
     assert workers.workers_for(2, workers.PARALLEL_FROM - 1) == 1
     assert workers.workers_for(1, 1000) == 1

@@ -179,7 +179,7 @@ def test_material_theme(tmp_path):
 
 
 def test_on_serve_watches_the_library(tmp_path):
-    from flowsop.mkdocs_plugin import FlowsopPlugin
+    from flowsop.integrations.mkdocs import FlowsopPlugin
 
     class Server:
         watched: list = []

@@ -62,7 +62,7 @@ def project(root: Path, index: str = INDEX) -> Path:
     for name in ("dispatch-onsite.flow", "order-parts.flow"):
         shutil.copy(DIAGRAMS / name, root / "procedures" / name)
     (root / "conf.py").write_text(
-        'project = "Service desk"\nextensions = ["flowsop.sphinx"]\n'
+        'project = "Service desk"\nextensions = ["flowsop.integrations.sphinx"]\n'
         f'flowsop_today = "{TODAY_ARG}"\nnumfig = True\n')
     (root / "index.rst").write_text(index, encoding="utf-8")
     return root
@@ -165,7 +165,7 @@ def test_errors_fail_w_at_their_line(tmp_path):
 
 
 def test_setup_declares_parallel_safety():
-    from flowsop.sphinx import setup
+    from flowsop.integrations.sphinx import setup
 
     class App:
         def __getattr__(self, name):

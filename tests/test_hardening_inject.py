@@ -390,8 +390,8 @@ def test_the_checks_fail_with_one_escaping_layer_off(switch, hostile_build, monk
 
 def test_the_checks_fail_with_the_link_check_off(tmp_path, capsys, monkeypatch):
     # Every module that asks whether a link is safe is told "yes".
-    import flowsop.checks.library
-    import flowsop.checks.links
+    import flowsop.checks.rules.library
+    import flowsop.checks.rules.links
     import flowsop.render.dot
     import flowsop.render.links
     import flowsop.render.svg
@@ -401,7 +401,7 @@ def test_the_checks_fail_with_the_link_check_off(tmp_path, capsys, monkeypatch):
     strings = author_strings(lib / "unsafe.flow")
     assert report(build(lib, tmp_path / "on", capsys), strings, "unsafe")["html"] == [
         "html was not written"]  # refused by check: not rendered
-    for module in (flowsop.checks.links, flowsop.checks.library, flowsop.render.links,
+    for module in (flowsop.checks.rules.links, flowsop.checks.rules.library, flowsop.render.links,
                    flowsop.render.dot, flowsop.render.svg, flowsop.render.templating):
         monkeypatch.setattr(module, "is_safe_link", lambda url: True)
     # "//host/x" would then be read as an absolute path, and path-escape would

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from conftest import FIXTURES, TODAY
-from flowsop.build import MANIFEST, BuildOptions
-from flowsop.incremental import build_library
+from flowsop.project.build import MANIFEST, BuildOptions
+from flowsop.project.incremental import build_library
 
 FAKE = FIXTURES / "render" / "fake_engine.py"
 
@@ -105,7 +105,7 @@ def test_callee_title_change_rewrites_the_callers_pages_only(library):
 
 def test_template_change_rerenders_every_page_without_layout(library, monkeypatch):
     library.build()
-    import flowsop.incremental as inc
+    import flowsop.project.incremental as inc
     monkeypatch.setattr(inc, "templates_digest", lambda: "a different template set")
     result = library.build()
     assert sorted(result.rendered) == ["alpha", "beta", "delta", "gamma"]

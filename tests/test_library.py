@@ -15,9 +15,9 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import DIAGRAMS, TODAY, TODAY_ARG
 from flowsop.api import check_paths
-from flowsop.checks.overlap import MAX_PARTNERS, _at_least
+from flowsop.checks.rules.overlap import MAX_PARTNERS, _at_least
 from flowsop.cli import main
-from flowsop.library import find_root, plan
+from flowsop.project.library import find_root, plan
 from flowsop.parse import parse_text
 from flowsop.parse.outline import outline_text
 

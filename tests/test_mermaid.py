@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DIAGRAMS, FIXTURES, REPO, TODAY, TODAY_ARG, load, check_golden
-from flowsop.build import BuildOptions, Entry, build
+from flowsop.project.build import BuildOptions, Entry, build
 from flowsop.cli import main
 from flowsop.procedure import number_procedure
 from flowsop.render import FORMATS

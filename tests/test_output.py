@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO
-from flowsop.build import MANIFEST, BuildOptions
-from flowsop.incremental import build_library
+from flowsop.project.build import MANIFEST, BuildOptions
+from flowsop.project.incremental import build_library
 
 #: The date output/ was built with (`--today`); review-overdue marks depend on it.
 OUTPUT_TODAY = "2026-11-26"

@@ -581,7 +581,7 @@ def test_too_large_past_two_thousand_nodes():
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-from flowsop.checks.links import is_safe_link  # noqa: E402
+from flowsop.checks.rules.links import is_safe_link  # noqa: E402
 from flowsop.model import Meta  # noqa: E402
 from flowsop.procedure import Item, Next, NumberedProcedure, Segment  # noqa: E402
 

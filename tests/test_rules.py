@@ -75,7 +75,7 @@ def run_render(path: Path, tmp_path: Path, monkeypatch):
     import stat
     import sys
 
-    from flowsop.build import BuildOptions, Entry, build
+    from flowsop.project.build import BuildOptions, Entry, build
 
     text = path.read_text(encoding="utf-8")
     options = dict(m.groups() for m in RENDER_OPTION.finditer(text))

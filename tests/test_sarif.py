@@ -17,7 +17,7 @@ from conftest import DIAGRAMS, FIXTURES, TODAY_ARG
 from flowsop.checks import RULES
 from flowsop.cli import main
 from flowsop.diagnostics import Diagnostic, Severity, Span
-from flowsop.sarif import artifact_uri, format_sarif, to_sarif
+from flowsop.cli.sarif import artifact_uri, format_sarif, to_sarif
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-2.1.0.json").read_text())
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())

@@ -1,12 +1,12 @@
 """The style rules: what they read, their settings, their positions, and the
-heuristics of ``flowsop.checks.english`` on cases the corpus keeps short of."""
+heuristics of ``flowsop.checks.support.english`` on cases the corpus keeps short of."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import DIAGRAMS, FRONT, found, load
-from flowsop.checks.english import (abbreviations, chained_instruction, passive_phrases,
+from flowsop.checks.support.english import (abbreviations, chained_instruction, passive_phrases,
                                     sentences, word_count)
 
 STYLE_RULES = {"long-sentence", "passive-voice", "multiple-actions", "undefined-term",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO
-from flowsop.checks.style_eval import DEFAULT_CORPUS, evaluate, main, read_corpus, table
+from flowsop.checks.support.style_eval import DEFAULT_CORPUS, evaluate, main, read_corpus, table
 
 HOLDOUT = REPO / "tests" / "style_corpus_holdout.tsv"
 STYLE_MD = REPO / "docs" / "style.md"
@@ -74,7 +74,7 @@ def test_docs_quote_the_current_figures(dev, holdout):
     text = STYLE_MD.read_text(encoding="utf-8")
     for scores, count in (dev, holdout):
         assert table(scores, count) in text, \
-            "docs/style.md quotes old figures; paste in: python -m flowsop.checks.style_eval"
+            "docs/style.md quotes old figures; paste in: python -m flowsop.checks.support.style_eval"
 
 
 def test_eval_script_prints_the_table(capsys, dev):

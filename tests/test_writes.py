@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DIAGRAMS, TODAY_ARG
-from flowsop.fileio import TMP_PREFIX, write_atomic
+from flowsop.project.fileio import TMP_PREFIX, write_atomic
 from test_hardening_common import (clean_env, clean_procedure, flowsop_argv, load_bench_module,
                                    no_traceback, run_flowsop, snapshot, write_files)
 
@@ -40,7 +40,7 @@ def is_temporary(name: str) -> bool:
 # ------------------------------------------------------------------ write_atomic itself
 
 def test_write_atomic_syncs_before_it_renames(tmp_path, monkeypatch):
-    import flowsop.fileio as fileio
+    import flowsop.project.fileio as fileio
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(fileio.os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd)))
@@ -54,7 +54,7 @@ def test_write_atomic_syncs_before_it_renames(tmp_path, monkeypatch):
 
 
 def test_write_atomic_leaves_the_old_file_and_no_temporary_when_it_fails(tmp_path, monkeypatch):
-    import flowsop.fileio as fileio
+    import flowsop.project.fileio as fileio
     (tmp_path / "x.md").write_text("old")
 
     def fail(*args):
@@ -274,7 +274,7 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path):
     # the one finishing first would remove the other's temporary files. The
     # folder is locked for a build: here the test holds the lock as a first
     # build would, and a second build waits, writes nothing, then finishes.
-    from flowsop.fileio import output_lock
+    from flowsop.project.fileio import output_lock
     shutil.copytree(DIAGRAMS, tmp_path / "lib")
     out = tmp_path / "out"
     with output_lock(out):

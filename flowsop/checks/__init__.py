@@ -11,8 +11,8 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import Procedure
-from . import durations, flow, links, metadata, parse_rules, render_rules, structure, style
-from . import config_rules, library, overlap
+from .rules import durations, flow, links, metadata, parse_rules, render_rules, structure, style
+from .rules import config_rules, library, overlap
 from .base import DOC_SECTIONS, Context, LibraryContext, Rule
 
 RULES: dict[str, Rule] = {r.name: r for r in (

@@ -73,7 +73,7 @@ class Context:
 
     @cached_property
     def flow(self):
-        from .flow_analysis import FlowAnalysis
+        from .support.flow_analysis import FlowAnalysis
         return FlowAnalysis(self.procedure, self.graph)
 
 

@@ -41,9 +41,9 @@ def register(sub, common) -> None:
 
 def cmd_check(args) -> int:
     from ..api import check_paths
-    from ..config import ConfigError
+    from ..project.config import ConfigError
     from ..diagnostics import format_json, format_text, has_errors
-    from ..library import LibraryError
+    from ..project.library import LibraryError
     from ..parse import SourceError
 
     rules = selected_rules(args.select, args.ignore)
@@ -60,7 +60,7 @@ def cmd_check(args) -> int:
     if args.format == "json":
         print(format_json(diagnostics))
     elif args.format == "sarif":
-        from ..sarif import format_sarif
+        from .sarif import format_sarif
         print(format_sarif(diagnostics))
     else:
         use_colour = colour(sys.stdout)
@@ -94,7 +94,7 @@ def _config_lines(result, shown: str) -> list[str] | None:
 
 
 def _overdue(result, when, fmt: str) -> int:
-    from ..library import review_schedule
+    from ..project.library import review_schedule
 
     configs = {id(m): lib.config for lib in result.libraries for m in lib.asked()}
     members = [m for lib in result.libraries for m in lib.asked()]

@@ -36,7 +36,7 @@ def cmd_rules(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from ..fileio import write_atomic
+    from ..project.fileio import write_atomic
     from ..parse.ids import ID_RE
     from ..templates_new import new_procedure
 

@@ -52,7 +52,7 @@ def register(sub, common) -> None:
 
 
 def cmd_render(args) -> int:
-    from ..build import BuildOptions, build
+    from ..project.build import BuildOptions, build
 
     formats = _formats(args.format)
     entries = _load(args.paths, args)
@@ -69,10 +69,10 @@ def cmd_render(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from ..build import BuildOptions
-    from ..config import ConfigError
-    from ..incremental import build_library
-    from ..library import LibraryError
+    from ..project.build import BuildOptions
+    from ..project.config import ConfigError
+    from ..project.incremental import build_library
+    from ..project.library import LibraryError
     from ..parse import SourceError
 
     if not Path(args.dir).is_dir():
@@ -115,9 +115,9 @@ def _load(paths: list[str], args):
     """Each file with its library (for call titles and library problems) and
     its configuration, exactly as ``flowsop check`` reads it."""
     from ..api import check_paths
-    from ..build import Entry
-    from ..config import ConfigError
-    from ..library import LibraryError
+    from ..project.build import Entry
+    from ..project.config import ConfigError
+    from ..project.library import LibraryError
     from ..parse import SourceError
 
     try:
@@ -149,7 +149,7 @@ def _run(work, options):
 
 
 def _render_stdout(entry, fmt: str, args) -> int:
-    from ..build import BuildOptions, build
+    from ..project.build import BuildOptions, build
 
     if not entry.loaded.ok:
         _print_diagnostics([entry])
@@ -160,7 +160,7 @@ def _render_stdout(entry, fmt: str, args) -> int:
                                today=today(args.today), force=args.force, index=False,
                                manifest=False)
         result = _run(lambda: build([entry], options), options)
-        from ..build import output_name
+        from ..project.build import output_name
         target = Path(tmp) / output_name(entry.loaded.procedure.id, fmt)
         if not target.exists():
             _report(result, [entry], args)

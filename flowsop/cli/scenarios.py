@@ -35,8 +35,8 @@ def register(sub, common) -> None:
 
 def cmd_scenarios(args) -> int:
     from ..api import check_paths
-    from ..config import ConfigError
-    from ..library import LibraryError
+    from ..project.config import ConfigError
+    from ..project.library import LibraryError
     from ..parse import SourceError
     from ..procedure import number_procedure
     from ..scenarios import TooComplex, count_scenarios, render_scenarios, say_count, scenarios
@@ -76,7 +76,7 @@ def cmd_scenarios(args) -> int:
         return EXIT_ERRORS
     text = render_scenarios(numbered, list(scenarios(numbered, args.max_paths)), total)
     if args.output:
-        from ..fileio import write_atomic
+        from ..project.fileio import write_atomic
         try:
             write_atomic(args.output, text)
         except OSError as e:

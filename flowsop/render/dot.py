@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import graphviz
 
-from ..checks.links import is_safe_link
+from ..checks.rules.links import is_safe_link
 from ..procedure import Item, NumberedProcedure
 from . import RenderContext
 from .links import page_href, rewrite_link, url_quote

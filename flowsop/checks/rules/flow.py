@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Severity
-from .base import Context, Finding, Findings, describe, rule
+from ...diagnostics import Severity
+from ..base import Context, Finding, Findings, describe, rule
 
 MAX_NAMED = 8
 

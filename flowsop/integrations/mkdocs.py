@@ -17,14 +17,14 @@
   ``procedures/dispatch.md`` (unless such a page exists). Calls link to the
   called procedure's page.
 - When ``pymdownx.superfences`` is enabled, ```` ```flow ```` blocks work
-  without more configuration (``flowsop.fence``).
+  without more configuration (``flowsop.integrations.fence``).
 - ``mkdocs serve`` rebuilds when a ``.flow`` file changes: those in docs/ are
   watched by MkDocs, the ``library`` folder by this plugin.
 - A procedure with errors shows an error box and logs a warning, so
   ``mkdocs build --strict`` fails.
 
 Rendering goes through the public API (``flowsop.load`` → ``.render``), via
-the helpers of ``flowsop.fence``.
+the helpers of ``flowsop.integrations.fence``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from . import fence
-from .render.links import md_escape
+from ..render.links import md_escape
 
 SHOWS = ("chart", "steps", "both", "sop")
 #: Where a generated page's SOP goes (replaced after Markdown, when the page's
@@ -178,7 +178,7 @@ class FlowsopPlugin(BasePlugin[FlowsopConfig]):
 
 def _title_and_id(file: File) -> tuple[str, str]:
     """A procedure's title and id, read cheaply (the page is rendered later)."""
-    from .parse import parse_text, read_source
+    from ..parse import parse_text, read_source
 
     stem = os.path.splitext(os.path.basename(file.src_uri))[0]
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from difflib import get_close_matches
 
-from ..diagnostics import FILE_START, Severity
-from .base import Context, Finding, Findings, describe, rule
+from ...diagnostics import FILE_START, Severity
+from ..base import Context, Finding, Findings, describe, rule
 
 
 @rule("duplicate-id", Severity.ERROR)

@@ -1,4 +1,4 @@
-"""Embedding in Sphinx: ``extensions = ["flowsop.sphinx"]``.
+"""Embedding in Sphinx: ``extensions = ["flowsop.integrations.sphinx"]``.
 
     .. flowsop:: procedures/dispatch.flow
        :alt: How a dispatch flows
@@ -39,7 +39,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import __version__
+from .. import __version__
 
 logger = logging.getLogger(__name__)
 SHOWS = ("chart", "steps", "both")
@@ -177,7 +177,7 @@ TALL_PT = 450
 def _height_pt(data: bytes, fmt: str) -> float:
     """The drawn height in points: PDF's MediaBox, or PNG pixels at the
     engine's resolution."""
-    from .render.engine import PNG_DPI
+    from ..render.engine import PNG_DPI
 
     if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n":
         return int.from_bytes(data[20:24], "big") * 72 / PNG_DPI
@@ -216,7 +216,7 @@ def _latex_format(config) -> str:
 
 def _step_list(loaded) -> nodes.enumerated_list:
     """The steps as plain docutils nodes, for builders without HTML."""
-    from .procedure import number_procedure
+    from ..procedure import number_procedure
 
     numbered = number_procedure(loaded.procedure, loaded.graph, titles=loaded.titles)
     listing = nodes.enumerated_list(enumtype="arabic")

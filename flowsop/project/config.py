@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Severity, Span
-from .periods import parse_period
+from ..diagnostics import Diagnostic, Severity, Span
+from ..core.periods import parse_period
 
 YAML_NAME = "flowsop.yaml"
 PYPROJECT = "pyproject.toml"
@@ -262,7 +262,7 @@ class _Reader:
         self.problem(keys, f"unknown key '{key}' in the {where}", hint)
 
     def rules(self, value) -> dict:
-        from .checks import RULES
+        from ..checks import RULES
 
         if not isinstance(value, dict):
             self.problem(("rules",), "'rules' must map rule names to off, warning or error",

@@ -7,9 +7,9 @@ import re
 from difflib import get_close_matches
 from typing import Iterable
 
-from ..diagnostics import Diagnostic, Severity
-from ..model import Procedure
-from .base import parse_rule
+from ...diagnostics import Diagnostic, Severity
+from ...model import Procedure
+from ..base import parse_rule
 
 CONFIG = parse_rule("config", """
     The configuration, or an ignore comment, cannot be read.

@@ -11,8 +11,8 @@ goes through the public API (``flowsop.load`` → ``Loaded.render``).
           custom_fences:
             - name: flow
               class: flow
-              validator: !!python/name:flowsop.fence.validator
-              format: !!python/name:flowsop.fence.formatter
+              validator: !!python/name:flowsop.integrations.fence.validator
+              format: !!python/name:flowsop.integrations.fence.formatter
 
 Options after the language: ``steps=1`` adds the numbered steps under the
 chart; ``show=chart|steps|both|sop``; ``alt="…"`` and ``caption="…"``.

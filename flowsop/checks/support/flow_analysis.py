@@ -6,8 +6,8 @@ from collections import deque
 
 import networkx as nx
 
-from ..graph import next_declared
-from ..model import Procedure
+from ...graph import next_declared
+from ...model import Procedure
 
 
 class FlowAnalysis:

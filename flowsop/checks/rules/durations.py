@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Severity
-from ..periods import parse_duration
-from .base import Context, Finding, Findings, rule
+from ...diagnostics import Severity
+from ...core.periods import parse_duration
+from ..base import Context, Finding, Findings, rule
 
 
 @rule("invalid-duration", Severity.WARNING)

@@ -2,7 +2,7 @@
 produces their diagnostics while it reads the file. Listed here so that they
 are documented, selectable and ignorable like every other rule."""
 
-from .base import parse_rule
+from ..base import parse_rule
 
 SYNTAX = parse_rule("syntax", """
     The file does not follow the .flow language.

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import quote
 
-from . import __version__
-from .diagnostics import Diagnostic
+from .. import __version__
+from ..diagnostics import Diagnostic
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/flowsop/flowsop"
@@ -54,7 +54,7 @@ def format_sarif(diagnostics: Iterable[Diagnostic]) -> str:
 def rule_descriptors(extra: Iterable[str] = ()) -> list[dict]:
     """Every rule flowsop can report, in the registry's order, then any other
     name found in ``extra`` (a diagnostic of a plug-in, say)."""
-    from .checks import RULES
+    from ..checks import RULES
 
     out = []
     for name, rule in RULES.items():

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..diagnostics import Severity, Span
-from ..model import Node, Procedure
-from .base import Context, Finding, Findings, rule
-from .english import (abbreviations, chained_instruction, passive_phrases, sentences,
+from ...diagnostics import Severity, Span
+from ...model import Node, Procedure
+from ..base import Context, Finding, Findings, rule
+from ..support.english import (abbreviations, chained_instruction, passive_phrases, sentences,
                       term_pattern, word_count)
 
 DEFAULT_MAX_WORDS = 20

@@ -20,12 +20,12 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__
-from .api import Loaded
-from .diagnostics import FILE_START, Diagnostic, Severity, Span
+from .. import __version__
+from ..api import Loaded
+from ..diagnostics import FILE_START, Diagnostic, Severity, Span
 from .fileio import output_lock, remove_stale_temporaries, write_atomic
-from .procedure import NumberedProcedure, number_procedure
-from .render import DEFAULT_FORMATS, FORMATS, RenderContext
+from ..procedure import NumberedProcedure, number_procedure
+from ..render import DEFAULT_FORMATS, FORMATS, RenderContext
 from .workers import fork_map, workers_for
 
 MANIFEST = ".flowsop-manifest.json"
@@ -82,7 +82,7 @@ def output_name(proc_id: str, fmt: str) -> str:
 def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
     """Render the given procedures (and the index, if asked); write what changed.
     ``flowsop render`` and the Python API use this; ``flowsop build`` goes through
-    ``flowsop.incremental.build_library``, which adds the manifest's caching."""
+    ``flowsop.project.incremental.build_library``, which adds the manifest's caching."""
     result = BuildResult()
     titles = {e.loaded.procedure.id: e.loaded.procedure.title for e in entries}
     for e in entries:
@@ -96,7 +96,7 @@ def build(entries: list[Entry], options: BuildOptions) -> BuildResult:
             row = row_for(e.loaded, e.display, options)
             row["diagnostics"] = [d.to_json() for d in e.loaded.diagnostics]
             rows.append(row)
-        from .render.index import index_files
+        from ..render.index import index_files
         files.update(index_files(rows, options.today))
     with output_lock(options.out, create=not options.check_only):
         previous = read_manifest(options.out)
@@ -146,7 +146,7 @@ def _render_chunk(shared: tuple, indexes: range):
 
 
 def _render_serial(entries, options, titles, result, cache):
-    from .render.engine import EngineError
+    from ..render.engine import EngineError
 
     files: dict[str, bytes] = {}
     numbered: dict[str, NumberedProcedure] = {}
@@ -198,9 +198,9 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
     build: a chart whose DOT and engine are unchanged is read back, not laid out."""
     if not any(f in NEEDS_LAYOUT for f in options.formats):
         return {}, {}
-    from .render.dot import check_text_support, choose_engine, dot_source, too_large
-    from .render.engine import EngineError, engine_version_or_none, layout_many
-    from .render.svg import finish_svg
+    from ..render.dot import check_text_support, choose_engine, dot_source, too_large
+    from ..render.engine import EngineError, engine_version_or_none, layout_many
+    from ..render.svg import finish_svg
 
     by_engine: dict[str, list] = {}
     charts, keys = {}, {}
@@ -254,21 +254,21 @@ def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes |
     if fmt == "svg":
         return svg
     if fmt in ("png", "pdf"):
-        from .render.dot import choose_engine, dot_source
-        from .render.engine import layout
+        from ..render.dot import choose_engine, dot_source
+        from ..render.engine import layout
         return layout(dot_source(n, ctx), fmt, choose_engine(n, ctx.engine))
     if fmt == "dot":
-        from .render.dot import dot_source
+        from ..render.dot import dot_source
         return dot_source(n, ctx).encode()
     if fmt == "mermaid":  # Mermaid lays out its own chart: no engine needed
-        from .render.mermaid import render_mermaid
+        from ..render.mermaid import render_mermaid
         return render_mermaid(n, ctx).encode()
     if fmt in ("md", "html", "fragment") and svg is None:
         return None  # the chart failed: an engine diagnostic says why
     if fmt == "fragment":
-        from .render.fragment import render_fragment
+        from ..render.fragment import render_fragment
         return render_fragment(n, ctx).encode()
-    from .render.text import TEXT_RENDERERS
+    from ..render.text import TEXT_RENDERERS
     if fmt in ("md", "checklist"):
         # Markdown pages link to their siblings' Markdown pages, and refer to
         # the chart by file name: they need no SVG text (inlining checks it).
@@ -277,7 +277,7 @@ def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes |
 
 
 def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnostic]:
-    from .render.mermaid import LIMITS_RULE, limits_warning
+    from ..render.mermaid import LIMITS_RULE, limits_warning
     message = limits_warning(n, data.decode("utf-8"))
     if message is None:
         return []
@@ -287,7 +287,7 @@ def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnos
 
 def row_for(loaded: Loaded, display: str, options: BuildOptions) -> dict:
     """What the index says of one procedure, as plain data (kept in the manifest)."""
-    from .checks.metadata import next_review
+    from ..checks.rules.metadata import next_review
 
     p = loaded.procedure
     due = next_review(p.meta, options.settings.get("defaults"))

@@ -1,8 +1,8 @@
 """Library build: ``flowsop build DIR`` with a content-hash manifest, so that
 a rebuild does only the work its changes need.
 
-Sits on top of the library stage (``flowsop.library``) and the render core
-(``flowsop.build``). What each output depends on:
+Sits on top of the library stage (``flowsop.project.library``) and the render core
+(``flowsop.project.build``). What each output depends on:
 
 - every output: the build key (flowsop's version, the layout engine's version,
   the templates, the configuration file, the formats, today's date, --tag and
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 from .build import (MANIFEST, BuildOptions, BuildResult, Entry, read_manifest, render_entries,
                     row_for, write_outputs)
-from .render.index import index_files
-from .diagnostics import Diagnostic, Severity, Span, tidy
+from ..render.index import index_files
+from ..diagnostics import Diagnostic, Severity, Span, tidy
 from .fileio import output_lock
 from .workers import load_files
 
@@ -58,9 +58,9 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
 def _build_library(folder: str, options: BuildOptions, *, config=None,
                    tag: str | None = None) -> BuildResult:
     from . import library as lib
-    from .api import load_file
-    from .checks import RULES
-    from .parse.outline import outline_file
+    from ..api import load_file
+    from ..checks import RULES
+    from ..parse.outline import outline_file
 
     plan = lib.plan([folder])[0]
     cfg = lib.config_for(plan, config, {})
@@ -174,7 +174,7 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
 
 
 def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:
-    from .render.engine import engine_version_or_none
+    from ..render.engine import engine_version_or_none
 
     needs_engine = any(f in ("svg", "png", "pdf", "html", "md", "fragment")
                        for f in options.formats)
@@ -190,7 +190,7 @@ def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) ->
 
 @lru_cache(maxsize=1)
 def templates_digest() -> str:
-    folder = Path(__file__).parent / "templates"
+    folder = Path(__file__).parents[1] / "templates"
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
         if p.is_file():

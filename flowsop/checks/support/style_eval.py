@@ -3,7 +3,7 @@
 Each corpus row becomes a one-node procedure that the real rule functions
 check, so the figures are those of the rules as ``flowsop check`` runs them.
 
-    python -m flowsop.checks.style_eval [CORPUS] [--errors]
+    python -m flowsop.checks.support.style_eval [CORPUS] [--errors]
 
 prints precision and recall per rule (``--errors`` also lists every
 disagreement). ``tests/test_style_corpus.py`` asserts the targets.
@@ -16,15 +16,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..diagnostics import Span
-from ..model import Meta, Node, Procedure
-from . import style
-from .base import Context
+from ...diagnostics import Span
+from ...model import Meta, Node, Procedure
+from ..rules import style
+from ..base import Context
 
 #: rule name → corpus column it is measured against
 MEASURED = {"long-sentence": "long", "passive-voice": "passive",
             "multiple-actions": "multi", "undefined-term": "undefined"}
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "style_corpus.tsv"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "tests" / "style_corpus.tsv"
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _procedure(row: Row, glossary: list[str]) -> Procedure:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m flowsop.checks.style_eval",
+    p = argparse.ArgumentParser(prog="python -m flowsop.checks.support.style_eval",
                                 description="Precision and recall of the style rules.")
     p.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
     p.add_argument("--errors", action="store_true", help="list every disagreement")

@@ -7,10 +7,10 @@ comparisons."""
 
 from __future__ import annotations
 
-from ..diagnostics import FILE_START, Severity
-from ..model import NUMBERED_KINDS, Procedure
-from .base import Finding, LibraryContext, LibraryFindings, rule
-from .wording import OPPOSITES, content_words, normalise
+from ...diagnostics import FILE_START, Severity
+from ...model import NUMBERED_KINDS, Procedure
+from ..base import Finding, LibraryContext, LibraryFindings, rule
+from ..support.wording import OPPOSITES, content_words, normalise
 
 #: Partners named per procedure and rule; the rest are counted in one line.
 MAX_PARTNERS = 5

@@ -74,6 +74,6 @@ def load_files(files: list[tuple[Path, str]], load: dict, jobs: int | None) -> d
 
 
 def _load_chunk(shared: tuple, indexes: range) -> dict[str, object]:
-    from .api import load_file
+    from ..api import load_file
     files, load = shared
     return {files[i][1]: load_file(files[i][0], files[i][1], **load) for i in indexes}

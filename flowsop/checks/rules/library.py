@@ -9,9 +9,9 @@ from difflib import get_close_matches
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..diagnostics import FILE_START, Severity
-from ..parse.ids import ID_RE
-from .base import Finding, LibraryContext, LibraryFindings, rule
+from ...diagnostics import FILE_START, Severity
+from ...parse.ids import ID_RE
+from ..base import Finding, LibraryContext, LibraryFindings, rule
 from .links import is_safe_link, link_scheme
 
 

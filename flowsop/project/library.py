@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .checks.base import LibraryContext
+from ..checks.base import LibraryContext
 from .config import DEFAULT, Config, find_config, load_config
-from .diagnostics import Diagnostic
-from .model import Procedure
-from .parse import SourceError
-from .parse.outline import outline_file
+from ..diagnostics import Diagnostic
+from ..model import Procedure
+from ..parse import SourceError
+from ..parse.outline import outline_file
 
 STDIN = "<stdin>"
 
@@ -179,7 +179,7 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
     """Load the files of ``p`` in full (in ``jobs`` worker processes when there
     are many; default one per core) and every other procedure of the library
     as an outline. Raises SourceError for a file asked about that is not text."""
-    from .api import _collector_paused, load_text
+    from ..api import _collector_paused, load_text
     from .workers import load_files
 
     options = dict(rules=rules, today=today, settings=config.settings,
@@ -218,7 +218,7 @@ def _display(file: Path, p: Plan) -> str:
 
 def library_diagnostics(library: Library, rules: list[str] | None = None) -> list[Diagnostic]:
     """The library rules' diagnostics, for every procedure of the library."""
-    from .checks import RULES, check_library
+    from ..checks import RULES, check_library
 
     selected = [RULES[n] for n in rules if n in RULES] if rules is not None else None
     return check_library(library.context(), rules=selected,
@@ -244,7 +244,7 @@ def review_schedule(members: list[Member], config_of, today: _dt.date,
     """Procedures whose next review is due within ``within_days`` of today or
     already past, by owner (the library's default owner where the procedure
     names none), then date. ``config_of(member)`` gives each one's Config."""
-    from .checks.metadata import next_review
+    from ..checks.rules.metadata import next_review
 
     out = []
     for m in members:

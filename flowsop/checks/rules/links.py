@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from ..diagnostics import Severity
-from .base import Context, Finding, Findings, rule
+from ...diagnostics import Severity
+from ..base import Context, Finding, Findings, rule
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnostics import FILE_START, Severity
-from ..model import parse_date
-from ..periods import add_period, parse_period, version_key
-from .base import Context, Finding, Findings, rule
+from ...diagnostics import FILE_START, Severity
+from ...model import parse_date
+from ...core.periods import add_period, parse_period, version_key
+from ..base import Context, Finding, Findings, rule
 
 REQUIRED = ("title", "version", "owner", "created", "modified", "purpose", "scope")
 

@@ -2,8 +2,8 @@
 They have no check function: only laying out or exporting a chart finds
 them. Listed here so that they are documented and have stable names."""
 
-from ..diagnostics import Severity
-from .base import render_rule
+from ...diagnostics import Severity
+from ..base import render_rule
 
 ENGINE = render_rule("engine", Severity.ERROR, """
     The layout engine could not draw the chart.
