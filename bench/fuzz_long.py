@@ -404,15 +404,15 @@ def render_text_forms(loaded, svg: str | None = None) -> None:
     from flowsop.render import RenderContext
     from flowsop.render.dot import dot_source
     from flowsop.render.mermaid import render_mermaid
-    from flowsop.render.text import TEXT_RENDERERS
+    from flowsop.render.formats import FORMATS
 
     n = number_procedure(loaded.procedure, loaded.graph)
     ctx = RenderContext(today=TODAY, link_base="../lib", svg=svg)
     dot_source(n, ctx)
-    check_html(TEXT_RENDERERS["html"](n, ctx))
-    check_markdown(TEXT_RENDERERS["md"](n, ctx), f"{n.id}.svg")
-    check_markdown(TEXT_RENDERERS["checklist"](n, ctx), f"{n.id}.svg")
-    check_csv(TEXT_RENDERERS["csv"](n, ctx))
+    check_html(FORMATS["html"].renderer()(n, ctx))
+    check_markdown(FORMATS["md"].renderer()(n, ctx), f"{n.id}.svg")
+    check_markdown(FORMATS["checklist"].renderer()(n, ctx), f"{n.id}.svg")
+    check_csv(FORMATS["csv"].renderer()(n, ctx))
     check_mermaid(render_mermaid(n, ctx))
 
 
@@ -547,7 +547,7 @@ def run_render_case(text: str) -> dict:
     from flowsop.api import load_text
     from flowsop.procedure import number_procedure
     from flowsop.render import RenderContext
-    from flowsop.render.dot import render_svg
+    from flowsop.render.chart import render_svg
     from flowsop.render.engine import EngineError
 
     loaded = load_text(text, "fuzz.flow", default_id="fuzz", today=TODAY)

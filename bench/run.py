@@ -115,7 +115,8 @@ def section_render(tmp: Path, quick: bool) -> None:
     from flowsop.api import load_text
     from flowsop.procedure import number_procedure
     from flowsop.render import RenderContext
-    from flowsop.render.dot import dot_source, render_svg
+    from flowsop.render.chart import render_svg
+    from flowsop.render.dot import dot_source
 
     engine = shutil.which("graphviz-pure", path=str(BIN)) or shutil.which("graphviz-pure")
     print("## render to SVG against the layout engine alone (graphviz-pure -Tsvg)\n")

@@ -10,11 +10,34 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .core.periods import add_period, parse_period
 from .diagnostics import Span
 
-NODE_KINDS = ("start", "step", "decide", "call", "end")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a node kind is, for every stage: one row per keyword. Renderers add
+    only its shape; everything else reads these fields, never the name."""
+
+    name: str
+    numbered: bool = True     # gets a step number, in file order
+    branches: bool = False    # its arrows are labelled branches, one of which is taken
+    terminal: bool = False    # the flow stops here: no arrow leaves it
+    entry: bool = False       # the procedure begins here
+    calls: bool = False       # its text is the id of another procedure, which it runs
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("start", numbered=False, entry=True),
+    Kind("step"),
+    Kind("decide", branches=True),
+    Kind("call", calls=True),
+    Kind("end", numbered=False, terminal=True),
+)}
+NODE_KINDS = tuple(KINDS)
 #: Kinds that get a step number (in file order); starts and ends do not.
-NUMBERED_KINDS = ("step", "decide", "call")
+NUMBERED_KINDS = tuple(k.name for k in KINDS.values() if k.numbered)
 ATTRIBUTE_KEYS = ("link", "note", "duration", "warning")
 #: Attributes that may appear more than once under one node.
 REPEATABLE_ATTRIBUTES = ("link", "note")
@@ -52,6 +75,11 @@ class Node:
     attributes: tuple[Attribute, ...] = ()
     branches: tuple[Arrow, ...] = ()
     goto: Arrow | None = None
+
+    @property
+    def info(self) -> Kind:
+        """This node's row of ``KINDS``."""
+        return KINDS[self.kind]
 
     def attrs(self, key: str) -> list[str]:
         return [a.value for a in self.attributes if a.key == key]
@@ -148,9 +176,9 @@ class Procedure:
         The arrow is None for the implicit "next node in file order". A
         target may not exist (that is the undefined-target rule's business).
         """
-        if node.kind == "end":
+        if node.info.terminal:
             return []
-        if node.kind == "decide":
+        if node.info.branches:
             return [(b, b.target) for b in node.branches]
         if node.goto is not None:
             return [(node.goto, node.goto.target)]
@@ -171,3 +199,15 @@ def parse_date(value: str | None) -> _dt.date | None:
 
 def any_value(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def last_review(meta: Meta) -> _dt.date | None:
+    dates = [d for d in (parse_date(meta.modified), parse_date(meta.reviewed)) if d]
+    return max(dates) if dates else None
+
+
+def next_review(meta: Meta, defaults: dict | None = None) -> _dt.date | None:
+    """The date of the next review, or None when it cannot be computed."""
+    period = parse_period(meta.review_every or (defaults or {}).get("review_every"))
+    last = last_review(meta)
+    return add_period(last, period) if period and last else None

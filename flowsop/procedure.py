@@ -12,8 +12,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
-from .checks.rules.metadata import next_review
-from .model import Meta, Node, Procedure
+from .model import KINDS, Kind, Meta, Node, Procedure, next_review
 from .core.periods import format_minutes, parse_duration
 
 
@@ -37,6 +36,11 @@ class Next:
     phrase: str                # "continue with step 3", "go to step 4", "the procedure ends: …"
     outcome: str | None = None # the end's text, when the target is an end
     implicit: bool = False     # the next node in file order, nothing written
+
+    @property
+    def info(self) -> Kind:
+        """The target's row of ``model.KINDS``."""
+        return KINDS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,14 @@ class Item:
     line: int = 0
 
     @property
+    def info(self) -> Kind:
+        """This item's row of ``model.KINDS``."""
+        return KINDS[self.kind]
+
+    @property
     def label(self) -> str:
         """What the chart shows on the node: "4. Book the next free slot"."""
-        if self.kind == "call":
+        if self.info.calls:
             return f"{self.number}. {self.call_title or self.call_id}"
         return f"{self.number}. {self.text}" if self.number else self.text
 
@@ -72,7 +81,7 @@ class Item:
     def sentences(self) -> list[str]:
         """The flow sentences after the step's text, as plain text."""
         out = []
-        if self.kind == "decide":
+        if self.info.branches:
             for n in self.next:
                 out.append(f"If {n.label}, {n.phrase}.")
         else:
@@ -98,7 +107,7 @@ class NumberedProcedure:
 
     @property
     def triggers(self) -> list[Item]:
-        return [i for i in self.items if i.kind == "start"]
+        return [i for i in self.items if i.info.entry]
 
     @property
     def steps(self) -> list[Item]:
@@ -106,7 +115,7 @@ class NumberedProcedure:
 
     @property
     def outcomes(self) -> list[Item]:
-        return [i for i in self.items if i.kind == "end"]
+        return [i for i in self.items if i.info.terminal]
 
     @property
     def total_duration(self) -> str | None:
@@ -142,7 +151,7 @@ def number_procedure(procedure: Procedure, graph, *, titles: dict[str, str] | No
     return NumberedProcedure(
         id=procedure.id, title=procedure.title, meta=procedure.meta, path=procedure.path,
         items=tuple(items), lanes=lanes, next_review=next_review(procedure.meta, defaults),
-        edges=edges, calls=tuple(dict.fromkeys(n.text for n in nodes if n.kind == "call")),
+        edges=edges, calls=tuple(dict.fromkeys(n.text for n in nodes if n.info.calls)),
         total_minutes=sum(minutes) if minutes else None)
 
 
@@ -150,7 +159,7 @@ def _item(node: Node, graph, procedure: Procedure, following: Node | None,
           first_use: dict[str, list[tuple[str, str]]], titles, reachable) -> Item:
     duration = node.attr("duration")
     nexts = []
-    if node.id in graph and node.kind != "end":
+    if node.id in graph and not node.info.terminal:
         for _, target, data in graph.out_edges(node.id, data=True):
             tnode = graph.nodes[target]["node"]
             implicit = data.get("label") is None and data.get("spans") == (None,)
@@ -162,16 +171,16 @@ def _item(node: Node, graph, procedure: Procedure, following: Node | None,
         notes=tuple(node.attrs("note")), links=tuple(node.attrs("link")),
         warnings=tuple(node.attrs("warning")), duration=duration,
         minutes=parse_duration(duration) if duration else None, next=tuple(nexts),
-        call_id=node.text if node.kind == "call" else None,
-        call_title=titles.get(node.text) if node.kind == "call" else None,
+        call_id=node.text if node.info.calls else None,
+        call_title=titles.get(node.text) if node.info.calls else None,
         reachable=reachable is None or node.id in reachable, line=node.span.line)
 
 
 def _next(node: Node, target: Node, label: str | None, following: Node | None,
           implicit: bool) -> Next:
-    if target.kind == "end":
+    if target.info.terminal:
         phrase = f"the procedure ends: {target.text.rstrip('.')}"
-    elif target.kind == "start":
+    elif target.info.entry:
         phrase = f"go back to the start ({target.text})"
     elif node.number is not None and target.number == node.number + 1:
         phrase = f"continue with step {target.number}"
@@ -181,7 +190,7 @@ def _next(node: Node, target: Node, label: str | None, following: Node | None,
     # an outcome or a trigger on the way.
     silent = implicit and following is not None and following.id == target.id
     return Next(label, target.id, target.number, target.kind, phrase,
-                outcome=target.text if target.kind == "end" else None, implicit=silent)
+                outcome=target.text if target.info.terminal else None, implicit=silent)
 
 
 def anchor(node: Node) -> str:
@@ -198,7 +207,7 @@ def _first_uses(meta: Meta, nodes: list[Node]) -> dict[str, list[tuple[str, str]
     for term, _ in meta.glossary:
         pattern = term_pattern(term)
         for node in nodes:
-            if node.kind == "call":
+            if node.info.calls:
                 continue
             m = pattern.search(node.text)
             if m:

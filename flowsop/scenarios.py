@@ -69,7 +69,7 @@ class Scenario:
 
     @property
     def decisions(self) -> list[Move]:
-        return [m for m in self.moves if m.item.kind == "decide"]
+        return [m for m in self.moves if m.item.info.branches]
 
     @property
     def steps(self) -> list[Move]:
@@ -93,7 +93,7 @@ class Paths:
         self.out: dict[str, list[tuple[str | None, str]]] = {
             i.id: [(n.label, n.target) for n in i.next if n.target in self.items]
             for i in numbered.items}
-        self.starts = [i.id for i in numbered.items if i.kind == "start"]
+        self.starts = [i.id for i in numbered.items if i.info.entry]
         self.back = _back_edges(self.starts, self.out)
         self.live = _live_masks(self.out, self.back)
         self.into: dict[str, int] = {}       # node → bits of the back edges into it
@@ -116,7 +116,7 @@ class Paths:
             stack = [iter(self._children(first))]
             while stack:
                 node = path[-1][0]
-                if self.items[node].kind == "end":
+                if self.items[node].info.terminal:
                     yield list(path)
                     stack.pop()
                     path.pop()
@@ -161,7 +161,7 @@ class Paths:
             s, expanded = stack.pop()
             if expanded:
                 on_path.discard(s)
-                memo[s] = 1 if self.items[s[0]].kind == "end" else \
+                memo[s] = 1 if self.items[s[0]].info.terminal else \
                     sum(memo[c] for _, c in self._children(s))
                 continue
             if s in memo:
@@ -172,7 +172,7 @@ class Paths:
                 raise TooComplex(f"its loops combine in more than {STATE_BUDGET:,} ways")
             on_path.add(s)
             stack.append((s, True))
-            if self.items[s[0]].kind != "end":
+            if not self.items[s[0]].info.terminal:
                 stack.extend((c, False) for _, c in self._children(s) if c not in memo)
         return memo[state]
 
@@ -244,16 +244,16 @@ def render_scenarios(numbered: NumberedProcedure, found: list[Scenario], total: 
 
 def _line(m: Move, role: str | None, md_escape) -> str:
     item = m.item
-    if item.kind == "start":
+    if item.info.entry:
         text = f"Trigger: {md_escape(item.text)}"
-    elif item.kind == "end":
+    elif item.info.terminal:
         text = f"Outcome reached: {md_escape(item.text)}"
-    elif item.kind == "call":
+    elif item.info.calls:
         name = item.call_title or item.call_id
         text = f"{item.number}. Follow the procedure \"{md_escape(name)}\" (`{item.call_id}`)"
     else:
         text = f"{item.number}. {md_escape(item.text)}"
-    if m.label is not None and item.kind == "decide":
+    if m.label is not None and item.info.branches:
         text += f" → {md_escape(m.label)}"
     notes = [md_escape(role)] if role else []
     if item.duration and item.number is not None:

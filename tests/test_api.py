@@ -17,7 +17,7 @@ import pytest
 
 import flowsop
 from conftest import DIAGRAMS, REPO, TODAY
-from flowsop.render import BINARY_FORMATS, FORMATS
+from flowsop.render.formats import FORMATS
 
 DOC = REPO / "docs" / "api.md"
 
@@ -89,7 +89,7 @@ def test_library_gives_calls_their_titles():
 def test_render_every_format(fmt):
     loaded = flowsop.load(DIAGRAMS / "order-parts.flow", today=TODAY)
     out = loaded.render(fmt, today=TODAY)
-    assert isinstance(out, bytes if fmt in BINARY_FORMATS else str)
+    assert isinstance(out, bytes if FORMATS[fmt].binary else str)
     assert out
 
 

@@ -17,7 +17,7 @@ import tracemalloc
 import pytest
 
 from conftest import TODAY_ARG, load
-from flowsop.parse.ids import MAX_PROCEDURE_ID
+from flowsop.core.ids import MAX_PROCEDURE_ID
 from flowsop.parse.frontmatter import MAX_BYTES, MAX_DEPTH, MAX_GLOSSARY_TERMS
 from test_hardening_common import no_traceback, run_flowsop, write_files
 

@@ -21,7 +21,7 @@ from conftest import DIAGRAMS, FIXTURES, REPO, TODAY, TODAY_ARG, load, check_gol
 from flowsop.project.build import BuildOptions, Entry, build
 from flowsop.cli import main
 from flowsop.procedure import number_procedure
-from flowsop.render import FORMATS
+from flowsop.render.formats import FORMATS
 from flowsop.render.mermaid import MAX_EDGES, MAX_TEXT, escape, limits_warning, render_mermaid
 
 HOSTILE = FIXTURES / "embed" / "mermaid-hostile.flow"
@@ -128,7 +128,7 @@ def numbered_text(text: str):
 # ------------------------------------------------------------------ wiring
 
 def test_format_registered():
-    assert FORMATS["mermaid"] == ".mmd"
+    assert FORMATS["mermaid"].suffix == ".mmd"
 
 
 def test_cli_render_mermaid(tmp_path):

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import DIAGRAMS, FIXTURES, FRONT, load, check_golden
 from flowsop.procedure import number_procedure
-from flowsop.render import RenderContext, dot, svg as svgmod
+from flowsop.render import RenderContext, chart, dot, svg as svgmod
 from flowsop.render.textmetrics import wrap
 
 HERE = FIXTURES / "render"
@@ -156,7 +156,7 @@ def test_golden_dot(proc_id):
 @needs_engine
 @pytest.mark.parametrize("proc_id", ["dispatch-onsite", "backup-verification"])
 def test_golden_svg(proc_id):
-    check_golden(f"{proc_id}.svg", dot.render_svg(numbered_file(DIAGRAMS / f"{proc_id}.flow"),
+    check_golden(f"{proc_id}.svg", chart.render_svg(numbered_file(DIAGRAMS / f"{proc_id}.flow"),
                                                    ctx()))
 
 
@@ -178,7 +178,7 @@ def test_kinds_have_their_shapes_and_colours():
 
 def test_every_numbered_node_shows_the_sop_number():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
-    groups = node_groups(parse_svg(dot.render_svg(n, ctx())))
+    groups = node_groups(parse_svg(chart.render_svg(n, ctx())))
     for item in n.items:
         lines = texts(groups[item.label])
         if item.number is None:
@@ -193,7 +193,7 @@ def test_every_numbered_node_shows_the_sop_number():
 
 def test_decision_branches_are_labelled_on_their_edges():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     edges = {g.find("svg:title", NS).text: texts(g)
              for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "edge"}
     assert edges["2 → 3 (yes)"] == ["yes"]
@@ -213,7 +213,7 @@ def test_loops_are_drawn_reversed_so_steps_read_top_down():
     for _, (tail, head), attrs in drawn:
         reverse = attrs.get("dir", ("", ""))[1] == "back"
         assert ((head, tail) if reverse else (tail, head)) in edges
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     y = {title: float(g.find(".//svg:text", NS).get("y")) for title, g in node_groups(root).items()}
     numbered_y = [y[i.label] for i in n.items if i.number in (1, 2, 4, 5, 6, 7)]
     assert numbered_y == sorted(numbered_y)  # SVG y grows downwards
@@ -222,7 +222,7 @@ def test_loops_are_drawn_reversed_so_steps_read_top_down():
 def test_a_loop_to_the_step_just_before_keeps_both_edges():
     n = numbered_text(FRONT + "start: Go.\nstep a: Try it.\ndecide d: Did it work?\n"
                       "  yes -> e\n  no -> a\nend e: Done.\n")
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     edges = [(g.find("svg:title", NS).text, texts(g))
              for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "edge"]
     # Both edges join the same two DOT nodes (the loop is written reversed), so
@@ -235,7 +235,7 @@ def test_lanes_are_clusters_titled_with_the_role():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
     source = dot.dot_source(n, ctx())
     assert re.findall(r"subgraph (\S+) \{", source) == ["cluster_lane_0", "cluster_lane_1"]
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     clusters = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "cluster"]
     assert [texts(c) for c in clusters] == [["Dispatcher"], ["Technician"]]
     # Each node sits inside its lane's box.
@@ -258,14 +258,14 @@ def test_long_text_wraps_on_word_boundaries():
     assert wrap("  spaced   out  ", 30) == ["spaced out"]
     assert wrap("漢字" * 10, 10) == ["漢字漢字漢", "字漢字漢字", "漢字漢字漢", "字漢字漢字"]
     n = numbered_file(DIAGRAMS / "backup-verification.flow")
-    for group in node_groups(parse_svg(dot.render_svg(n, ctx()))).values():
+    for group in node_groups(parse_svg(chart.render_svg(n, ctx()))).values():
         for line in texts(group):
             assert len(line.strip()) <= dot.WRAP
 
 
 def test_calls_link_to_the_called_procedure_page():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
-    root = parse_svg(dot.render_svg(n, ctx(page_suffix=".md")))
+    root = parse_svg(chart.render_svg(n, ctx(page_suffix=".md")))
     call = node_groups(root)["7. Order parts"]
     a = call.find(".//svg:a", NS)
     assert a.get(XLINK_HREF) == "order-parts.md" and a.get("target") == "_top"
@@ -287,7 +287,7 @@ step second: The first link is unsafe, the second is fine.
   link: mailto:desk@example.com
 end done: Done.
 """)
-    root = parse_svg(dot.render_svg(n, ctx(link_base="../library")))
+    root = parse_svg(chart.render_svg(n, ctx(link_base="../library")))
     hrefs = {title.split(".")[0]: g.find(".//svg:a", NS).get(XLINK_HREF)
              if g.find(".//svg:a", NS) is not None else None
              for title, g in node_groups(root).items() if title[0].isdigit()}
@@ -298,7 +298,7 @@ end done: Done.
 
 def test_warnings_are_visible_on_the_node():
     n = numbered_file(DIAGRAMS / "backup-verification.flow")
-    groups = node_groups(parse_svg(dot.render_svg(n, ctx())))
+    groups = node_groups(parse_svg(chart.render_svg(n, ctx())))
     restore = groups["9. Restore the sample file to the empty test folder."]
     assert "Caution:" in texts(restore)
     assert "Never restore over the original file." in " ".join(t.strip() for t in texts(restore))
@@ -323,7 +323,7 @@ HOSTILE_LITERALS = [
 @pytest.fixture(scope="module")
 def hostile():
     n = numbered_file(HERE / "hostile.flow")
-    return n, dot.dot_source(n, ctx()), dot.render_svg(n, ctx())
+    return n, dot.dot_source(n, ctx()), chart.render_svg(n, ctx())
 
 
 def test_author_text_appears_literally_in_the_svg(hostile):
@@ -424,7 +424,7 @@ def test_fast_tag_finding_does_what_the_one_pattern_does(text, prefix):
 
 def test_svg_has_title_and_desc_first():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     assert [c.tag.rsplit("}", 1)[1] for c in root[:2]] == ["title", "desc"]
     assert root[0].text == "Dispatch an on-site technician"
     assert root[1].text == ("Get the right technician to the client's site, with the right "
@@ -441,7 +441,7 @@ def test_desc_falls_back_to_a_sentence_without_purpose():
 def test_every_id_is_prefixed_and_every_reference_resolves():
     charts = {}
     for proc_id in ("dispatch-onsite", "backup-verification"):
-        root = parse_svg(dot.render_svg(numbered_file(DIAGRAMS / f"{proc_id}.flow"), ctx()))
+        root = parse_svg(chart.render_svg(numbered_file(DIAGRAMS / f"{proc_id}.flow"), ctx()))
         ids = [el.get("id") for el in root.iter() if el.get("id")]
         assert ids and all(i.startswith(f"{proc_id}-") for i in ids)
         assert len(ids) == len(set(ids))
@@ -468,7 +468,7 @@ def test_prefix_rewrites_references_consistently():
 
 def test_inline_strips_the_prolog():
     n = numbered_file(DIAGRAMS / "dispatch-onsite.flow")
-    assert svgmod.inline(dot.render_svg(n, ctx())).startswith("<svg ")
+    assert svgmod.inline(chart.render_svg(n, ctx())).startswith("<svg ")
 
 
 def test_output_is_deterministic_and_free_of_paths(tmp_path):
@@ -480,7 +480,7 @@ def test_output_is_deterministic_and_free_of_paths(tmp_path):
         path.write_text(text, encoding="utf-8")
         loaded = load(text, str(path), default_id="dispatch-onsite")
         n = number_procedure(loaded.procedure, loaded.graph, titles=TITLES)
-        outputs.append((dot.dot_source(n, ctx()), dot.render_svg(n, ctx())))
+        outputs.append((dot.dot_source(n, ctx()), chart.render_svg(n, ctx())))
     assert outputs[0] == outputs[1]
     for out in outputs[0]:
         assert str(tmp_path) not in out and str(Path.cwd()) not in out
@@ -511,7 +511,7 @@ end done: Das Café ist geöffnet.
 
 def test_accented_text_renders_in_boxes_that_fit_it():
     n = numbered_text(GERMAN, "german")
-    root = parse_svg(dot.render_svg(n, ctx()))
+    root = parse_svg(chart.render_svg(n, ctx()))
     groups = node_groups(root)
     start = groups["Müller & Söhne öffnet das Café"]
     assert texts(start) == ["START", "Müller & Söhne öffnet das Café"]
@@ -561,7 +561,7 @@ def test_scripts_the_engine_cannot_draw_get_a_warning(monkeypatch):
 
 def test_cjk_boxes_are_widened_to_fit():
     n = numbered_text(FRONT + "start: Go.\nstep a: 请检查发票\nend e: Done.\n", "cjk")
-    group = node_groups(parse_svg(dot.render_svg(n, ctx())))["1. 请检查发票"]
+    group = node_groups(parse_svg(chart.render_svg(n, ctx())))["1. 请检查发票"]
     assert box_width(group) >= (2 * 556 + 278 + 5 * 1000) * dot.FONT_SIZE / 1000
 
 
@@ -581,7 +581,7 @@ def test_too_large_past_two_thousand_nodes():
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-from flowsop.checks.rules.links import is_safe_link  # noqa: E402
+from flowsop.core.urls import is_safe_link  # noqa: E402
 from flowsop.model import Meta  # noqa: E402
 from flowsop.procedure import Item, Next, NumberedProcedure, Segment  # noqa: E402
 
@@ -623,7 +623,7 @@ def test_any_text_renders_literally_and_safely(words, lane, label, link, title):
     n = _procedure(words, lane, label, link, title)
     source = dot.dot_source(n, ctx())
     assert attribute_names(source) <= dot.ALLOWED_ATTRIBUTES
-    svg = dot.render_svg(n, ctx())
+    svg = chart.render_svg(n, ctx())
     root = parse_svg(svg)  # well-formed XML
     groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g")]
     assert len([g for g in groups if g.get("class") == "node"]) == 5

@@ -24,8 +24,14 @@ from flowsop.procedure import number_procedure
 from flowsop.render import RenderContext
 from flowsop.render.links import md_escape, rewrite_link
 from flowsop.render.templating import environment, inline_svg
-from flowsop.render.text import (TEXT_RENDERERS, render_checklist, render_csv, render_html,
-                                 render_markdown)
+from flowsop.render.checklist import render_checklist
+from flowsop.render.csvout import render_csv
+from flowsop.render.html import render_html
+from flowsop.render.markdown import render_markdown
+
+#: The text back ends, by format name (as in render.formats.FORMATS).
+TEXT_RENDERERS = {"md": render_markdown, "html": render_html, "checklist": render_checklist,
+                  "csv": render_csv}
 
 HERE = FIXTURES / "render_text"
 #: Titles of the library's procedures, written by hand (the library index is

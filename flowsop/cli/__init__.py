@@ -42,6 +42,7 @@ def _main(argv: list[str] | None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        _resolve_once(args)
         return args.run(args)
     except UsageError as e:
         print(f"flowsop: error: {e}", file=sys.stderr)
@@ -61,6 +62,21 @@ def _main(argv: list[str] | None) -> int:
               f"{__version__}, please report it at {REPORT_URL} (--debug shows the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _resolve_once(args) -> None:
+    """What the whole run shares is read here, once: "today" (--today, else
+    SOURCE_DATE_EPOCH, else the clock) and the number of worker processes."""
+    from ..core.clock import DateError, resolve_today
+    from ..project.workers import resolve_jobs
+
+    if hasattr(args, "today"):
+        try:
+            args.today = resolve_today(args.today)
+        except DateError as e:
+            raise UsageError(str(e)) from None
+    if hasattr(args, "jobs"):
+        args.jobs = resolve_jobs(args.jobs)
 
 
 # ------------------------------------------------------------------ arguments

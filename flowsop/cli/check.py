@@ -6,7 +6,7 @@ import json
 import sys
 
 from .common import (EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, source_lines,
-                     selected_rules, today)
+                     selected_rules)
 
 #: --overdue lists reviews due within this many days, and those already past.
 DUE_WITHIN_DAYS = 30
@@ -47,7 +47,7 @@ def cmd_check(args) -> int:
     from ..parse import SourceError
 
     rules = selected_rules(args.select, args.ignore)
-    when = today(args.today)
+    when = args.today
     try:
         stdin = read(None) if "-" in args.paths else None
         result = check_paths(args.paths, config=args.config, today=when, rules=rules,

@@ -91,22 +91,6 @@ def did_you_mean(name: str, names) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def today(value: str | None) -> _dt.date:
-    """--today, else SOURCE_DATE_EPOCH (reproducible builds), else the clock."""
-    if value:
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            raise UsageError(f"--today {value}: not a date (YYYY-MM-DD)") from None
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
-        except (ValueError, OverflowError, OSError):
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch}: not a number of seconds") from None
-    return _dt.date.today()
-
-
 def colour(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 

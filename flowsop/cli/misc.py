@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, UsageError, did_you_mean, today
+from .common import EXIT_OK, UsageError, did_you_mean
 
 
 def register(sub, common) -> None:
@@ -37,8 +37,8 @@ def cmd_rules(args) -> int:
 
 def cmd_new(args) -> int:
     from ..project.fileio import write_atomic
-    from ..parse.ids import ID_RE
-    from ..templates_new import new_procedure
+    from ..core.ids import ID_RE
+    from ..emit import new_procedure
 
     if not ID_RE.match(args.id):
         raise UsageError(f"'{args.id}' is not a valid ID (letters, digits, '-' and '_', "
@@ -46,7 +46,7 @@ def cmd_new(args) -> int:
     target = Path(args.output) / f"{args.id}.flow"
     if target.exists():
         raise UsageError(f"{target} already exists; flowsop new never overwrites a file")
-    when = today(getattr(args, "today", None))
+    when = args.today
     try:
         write_atomic(target, new_procedure(args.id, when), overwrite=False)
     except FileExistsError:

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 from .common import (EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, colour, read, source_lines,
-                     split, today)
+                     split)
 
 
 def register(sub, common) -> None:
-    from ..render import DEFAULT_FORMATS, FORMATS
+    from ..render.formats import DEFAULT_FORMATS, FORMATS
 
     shared = common.__class__(add_help=False, parents=[common])
     shared.add_argument("--engine", choices=("graphviz-pure", "dot"), default="graphviz-pure",
@@ -61,7 +61,7 @@ def cmd_render(args) -> int:
             raise UsageError("-o - writes one format of one procedure to standard output")
         return _render_stdout(entries[0], formats[0], args)
     options = BuildOptions(out=Path(args.output), formats=formats, engine=args.engine,
-                           jobs=args.jobs, today=today(args.today), force=args.force,
+                           jobs=args.jobs, today=args.today, force=args.force,
                            index=False, manifest=False)
     result = _run(lambda: build(entries, options), options)
     _report(result, entries, args)
@@ -78,7 +78,7 @@ def cmd_build(args) -> int:
     if not Path(args.dir).is_dir():
         raise UsageError(f"{args.dir}: not a folder")
     options = BuildOptions(out=Path(args.output), formats=_formats(args.format),
-                           engine=args.engine, jobs=args.jobs, today=today(args.today),
+                           engine=args.engine, jobs=args.jobs, today=args.today,
                            force=args.force, check_only=args.check,
                            progress=sys.stderr.isatty())
     try:
@@ -101,7 +101,7 @@ def cmd_build(args) -> int:
 # ------------------------------------------------------------------ helpers
 
 def _formats(value: str) -> tuple[str, ...]:
-    from ..render import FORMATS
+    from ..render.formats import FORMATS
     chosen = tuple(dict.fromkeys(split([value])))
     for f in chosen:
         if f not in FORMATS:
@@ -122,7 +122,7 @@ def _load(paths: list[str], args):
 
     try:
         stdin = read(None) if "-" in paths else None
-        result = check_paths(paths, today=today(args.today), stdin=stdin, jobs=args.jobs)
+        result = check_paths(paths, today=args.today, stdin=stdin, jobs=args.jobs)
     except (SourceError, LibraryError, ConfigError) as e:
         raise UsageError(str(e)) from None
     if result.config_problems:
@@ -157,7 +157,7 @@ def _render_stdout(entry, fmt: str, args) -> int:
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         options = BuildOptions(out=Path(tmp), formats=(fmt,), engine=args.engine,
-                               today=today(args.today), force=args.force, index=False,
+                               today=args.today, force=args.force, index=False,
                                manifest=False)
         result = _run(lambda: build([entry], options), options)
         from ..project.build import output_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_ERRORS, EXIT_OK, UsageError, colour, read, source_lines, today
+from .common import EXIT_ERRORS, EXIT_OK, UsageError, colour, read, source_lines
 
 DEFAULT_MAX_PATHS = 1000
 
@@ -43,7 +43,7 @@ def cmd_scenarios(args) -> int:
 
     try:
         stdin = read(None) if args.file == "-" else None
-        result = check_paths([args.file], today=today(args.today), stdin=stdin)
+        result = check_paths([args.file], today=args.today, stdin=stdin)
     except (SourceError, LibraryError, ConfigError) as e:
         raise UsageError(str(e)) from None
     if not result.loaded:

@@ -223,7 +223,7 @@ def _step_list(loaded) -> nodes.enumerated_list:
     for item in numbered.steps:
         who = f"{item.lane}: " if item.lane else ""
         text = (f"Follow the procedure {item.call_title or item.call_id}."
-                if item.kind == "call" else item.text)
+                if item.info.calls else item.text)
         entry = nodes.list_item("", nodes.paragraph(text=" ".join(
             [who + text, *item.sentences, *(f"Caution: {w}" for w in item.warnings)])))
         listing += entry

@@ -11,11 +11,12 @@ from lark import Token, Transformer
 from lark.exceptions import UnexpectedInput
 
 from ..diagnostics import Diagnostic, Severity, Span
-from ..model import (ATTRIBUTE_KEYS, NODE_KINDS, NUMBERED_KINDS, REPEATABLE_ATTRIBUTES,
+from ..model import (ATTRIBUTE_KEYS, KINDS, NODE_KINDS, NUMBERED_KINDS, REPEATABLE_ATTRIBUTES,
                      Arrow, Attribute, Comment, Lane, Meta, Node, Procedure)
 from .frontmatter import read_front_matter
 from .grammar import lark_parser
-from .ids import ID_RE, id_problem, procedure_id, short as _short
+from ..core.ids import ID_RE, id_problem, short as _short
+from .ids import procedure_id
 
 KEYWORDS = NODE_KINDS + ATTRIBUTE_KEYS
 
@@ -300,7 +301,7 @@ class _Builder:
         if node is None:
             self.syntax(span, "'->' must follow the start, step or call it leaves")
             return
-        if node.kind == "decide":
+        if KINDS[node.kind].branches:
             self.syntax(span, "a decide continues only along its branches",
                         "write a labelled branch: 'yes -> TARGET'")
             return
@@ -319,7 +320,7 @@ class _Builder:
         label = line.label.value.strip()
         if len(label) >= 2 and label[0] == label[-1] and label[0] in "\"'":
             label = label[1:-1].strip()
-        if node is None or node.kind not in ("decide", "end") or node.phase == "done":
+        if node is None or not _takes_branches(node.kind) or node.phase == "done":
             self.syntax(span, f"a branch '{label} -> ...' must follow a decide",
                         "branches belong right under a 'decide:' line and its attributes")
             return
@@ -368,6 +369,12 @@ class _Builder:
                             text_span=d.text_span, attributes=tuple(d.attributes),
                             branches=tuple(d.branches), goto=d.goto))
         return tuple(out)
+
+
+def _takes_branches(kind: str) -> bool:
+    """Whether labelled branches may stand under a node of ``kind``. An end's
+    branches are read too, so that they are reported as arrows leaving an end."""
+    return KINDS[kind].branches or KINDS[kind].terminal
 
 
 def _free_id(candidate: str, taken: set[str]) -> str:

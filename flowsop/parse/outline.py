@@ -21,10 +21,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..model import ATTRIBUTE_KEYS, NODE_KINDS, NUMBERED_KINDS, Arrow, Meta, Node, Procedure
+from ..model import ATTRIBUTE_KEYS, KINDS, NODE_KINDS, NUMBERED_KINDS, Arrow, Meta, Node, Procedure
 from ..diagnostics import Span
-from .body import _free_id, decode_source, normalise
-from .ids import ID_RE, id_problem, procedure_id
+from .body import _free_id, _takes_branches, decode_source, normalise
+from ..core.ids import ID_RE, id_problem
+from .ids import procedure_id
 from .frontmatter import MAX_BYTES, read_front_matter
 from .grammar import grammar_path
 
@@ -132,7 +133,7 @@ def _arrows(below: str, node_line: int, kind: str, t: dict):
         number = node_line + offset
         arrow = t["ARROW"].match(stripped)
         if arrow is not None:
-            if kind == "decide" or goto is not None:
+            if KINDS[kind].branches or goto is not None:
                 continue
             goto = _arrow(stripped, number, col, "", arrow.end(), None)
             phase = "done"
@@ -148,7 +149,7 @@ def _arrows(below: str, node_line: int, kind: str, t: dict):
         text = label.group(0).strip()
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
             text = text[1:-1].strip()
-        if kind not in ("decide", "end") or phase == "done" or not text:
+        if not _takes_branches(kind) or phase == "done" or not text:
             continue
         after = t["ARROW"].match(stripped, label.end())
         branch = _arrow(stripped, number, col, label.group(0), after.end(), text)

@@ -1,8 +1,8 @@
-"""Build stage: a library of procedures → every output file, the index and
-the manifest, written atomically.
+"""Project layer, builds: a library of procedures → every output file, the
+index and the manifest, written atomically.
 
-This is the facade for ``flowsop render`` and ``flowsop build``: it reads the
-loaded procedures (parse → graph → checks already done by ``api``), numbers
+Used by ``flowsop render`` and ``flowsop build``: it reads the loaded
+procedures (parse → graph → checks already done by ``pipeline``), numbers
 them once, lays out the charts (in parallel, in separate engine processes),
 renders the text forms, and records what it wrote in a manifest so that a
 later build can remove its own stale files (and never anything else) and skip
@@ -21,16 +21,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
-from ..api import Loaded
 from ..diagnostics import FILE_START, Diagnostic, Severity, Span
+from ..model import next_review
 from .fileio import output_lock, remove_stale_temporaries, write_atomic
+from ..pipeline import Loaded
 from ..procedure import NumberedProcedure, number_procedure
-from ..render import DEFAULT_FORMATS, FORMATS, RenderContext
-from .workers import fork_map, workers_for
+from ..render import RenderContext
+from ..render.formats import DEFAULT_FORMATS, FORMATS, render_format
+from .workers import fork_map, resolve_jobs, workers_for
 
 MANIFEST = ".flowsop-manifest.json"
-#: Formats whose output needs the laid-out chart.
-NEEDS_LAYOUT = ("svg", "png", "pdf", "html", "md", "fragment")
 
 
 @dataclass
@@ -73,7 +73,7 @@ class BuildResult:
 
 def output_name(proc_id: str, fmt: str) -> str:
     """``<id><suffix>``; the id is a checked ID, so it cannot leave the folder."""
-    name = f"{proc_id}{FORMATS[fmt]}"
+    name = f"{proc_id}{FORMATS[fmt].suffix}"
     if "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"unsafe output name {name!r}")
     return name
@@ -165,7 +165,7 @@ def _render_serial(entries, options, titles, result, cache):
         ctx = _context(e, options, charts.get(n.id))
         for fmt in options.formats:
             try:
-                data = _render_one(n, fmt, ctx, charts.get(n.id))
+                data = render_format(n, fmt, ctx)
             except EngineError as err:
                 result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
                                                       err.message, err.hint))
@@ -196,7 +196,7 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
     """Lay out every chart the formats need, in parallel engine processes.
     ``cache`` maps a procedure id to (chart key, SVG file) from an earlier
     build: a chart whose DOT and engine are unchanged is read back, not laid out."""
-    if not any(f in NEEDS_LAYOUT for f in options.formats):
+    if not any(FORMATS[f].needs_layout for f in options.formats):
         return {}, {}
     from ..render.dot import check_text_support, choose_engine, dot_source, too_large
     from ..render.engine import EngineError, engine_version_or_none, layout_many
@@ -232,7 +232,7 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
         by_engine.setdefault(engine, []).append((e, n, dot))
     for engine, group in sorted(by_engine.items()):
         outputs = layout_many([(dot, "svg") for _, _, dot in group], engine,
-                              options.jobs or os.cpu_count() or 1)
+                              resolve_jobs(options.jobs))
         result.layouts += len(group)
         for (e, n, _), output in zip(group, outputs):
             if isinstance(output, EngineError):
@@ -250,32 +250,6 @@ def _diagnostic(e: Entry, severity: Severity, rule: str, message: str,
     return Diagnostic(e.display, FILE_START, severity, rule, message, hint)
 
 
-def _render_one(n: NumberedProcedure, fmt: str, ctx: RenderContext, svg: bytes | None):
-    if fmt == "svg":
-        return svg
-    if fmt in ("png", "pdf"):
-        from ..render.dot import choose_engine, dot_source
-        from ..render.engine import layout
-        return layout(dot_source(n, ctx), fmt, choose_engine(n, ctx.engine))
-    if fmt == "dot":
-        from ..render.dot import dot_source
-        return dot_source(n, ctx).encode()
-    if fmt == "mermaid":  # Mermaid lays out its own chart: no engine needed
-        from ..render.mermaid import render_mermaid
-        return render_mermaid(n, ctx).encode()
-    if fmt in ("md", "html", "fragment") and svg is None:
-        return None  # the chart failed: an engine diagnostic says why
-    if fmt == "fragment":
-        from ..render.fragment import render_fragment
-        return render_fragment(n, ctx).encode()
-    from ..render.text import TEXT_RENDERERS
-    if fmt in ("md", "checklist"):
-        # Markdown pages link to their siblings' Markdown pages, and refer to
-        # the chart by file name: they need no SVG text (inlining checks it).
-        ctx = replace(ctx, page_suffix=".md", svg=None)
-    return TEXT_RENDERERS[fmt](n, ctx).encode()
-
-
 def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnostic]:
     from ..render.mermaid import LIMITS_RULE, limits_warning
     message = limits_warning(n, data.decode("utf-8"))
@@ -287,14 +261,12 @@ def _mermaid_limits(e: Entry, n: NumberedProcedure, data: bytes) -> list[Diagnos
 
 def row_for(loaded: Loaded, display: str, options: BuildOptions) -> dict:
     """What the index says of one procedure, as plain data (kept in the manifest)."""
-    from ..checks.rules.metadata import next_review
-
     p = loaded.procedure
     due = next_review(p.meta, options.settings.get("defaults"))
     return {"id": p.id, "title": p.title, "owner": p.meta.owner or
             options.settings.get("defaults", {}).get("owner"), "version": p.meta.version,
             "next_review": due.isoformat() if due else None, "source": display,
-            "calls": sorted({n.text for n in p.nodes if n.kind == "call"}),
+            "calls": sorted({n.text for n in p.nodes if n.info.calls}),
             "tags": list(p.meta.tags), "ok": loaded.ok}
 
 

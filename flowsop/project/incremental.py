@@ -32,6 +32,11 @@ from ..render.index import index_files
 from ..diagnostics import Diagnostic, Severity, Span, tidy
 from .fileio import output_lock
 from .workers import load_files
+from . import library as lib
+from ..checks import RULES
+from ..parse.outline import outline_file
+from ..pipeline import Loaded, load_file
+from ..render.formats import FORMATS
 
 #: Library rules that read a procedure in full (its links): an outline does not
 #: carry what they need, so their findings on an unchanged file are reused.
@@ -57,11 +62,6 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
 
 def _build_library(folder: str, options: BuildOptions, *, config=None,
                    tag: str | None = None) -> BuildResult:
-    from . import library as lib
-    from ..api import load_file
-    from ..checks import RULES
-    from ..parse.outline import outline_file
-
     plan = lib.plan([folder])[0]
     cfg = lib.config_for(plan, config, {})
     result = BuildResult()
@@ -88,7 +88,7 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
 
     load = dict(rules=rules, today=options.today, settings=cfg.settings,
                 severities=cfg.severities)
-    loaded: dict[str, object] = {}
+    loaded: dict[str, Loaded] = {}
     members = []
     # Parsed and checked by worker processes when there are many.
     fresh = load_files([(s.path, s.display) for s in changed], load, options.jobs)
@@ -108,7 +108,7 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
     # Which procedures need their pages rendered again.
     page_keys, to_render = {}, {}
     for s, m in zip(sources, members):
-        calls = sorted({n.text for n in m.procedure.nodes if n.kind == "call"})
+        calls = sorted({n.text for n in m.procedure.nodes if n.info.calls})
         page_keys[s.display] = _sha(json.dumps([s.sha, [(c, titles.get(c)) for c in calls]]))
         stale = s.previous is None or s.previous.get("page") != page_keys[s.display]
         if stale and s.display not in loaded:
@@ -176,8 +176,7 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
 def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:
     from ..render.engine import engine_version_or_none
 
-    needs_engine = any(f in ("svg", "png", "pdf", "html", "md", "fragment")
-                       for f in options.formats)
+    needs_engine = any(FORMATS[f].needs_layout for f in options.formats)
     where = os.path.relpath(root, options.out.resolve()) if root else ""
     config = Path(cfg.path).read_bytes() if cfg.path else b""
     return _sha(json.dumps({

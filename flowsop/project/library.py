@@ -1,7 +1,7 @@
-"""Library stage: the files a check is about, the library they belong to, and
-the library rules run over it. Sits between graph and checks: each file is
-loaded (parse → graph → procedure rules) through ``flowsop.api``, then the
-library rules read every procedure together.
+"""Project layer, libraries: the files a check is about, the library they
+belong to, and the library rules run over it. Each file is loaded (parse →
+graph → procedure rules) through ``flowsop.pipeline``, then the library rules
+read every procedure together.
 
 A library is the folder given to ``check`` with its subfolders; for a single
 file, the nearest folder above it holding a ``flowsop.yaml`` or a
@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..checks import RULES, check_library
 from ..checks.base import LibraryContext
 from .config import DEFAULT, Config, find_config, load_config
 from ..diagnostics import Diagnostic
-from ..model import Procedure
+from ..model import Procedure, next_review
 from ..parse import SourceError
 from ..parse.outline import outline_file
+from ..pipeline import Loaded, collector_paused, load_text
+from .workers import load_files
 
 STDIN = "<stdin>"
 
@@ -40,7 +43,7 @@ class Member:
     path: Path                 # absolute, as found (symbolic links not resolved)
     display: str               # how diagnostics name it
     procedure: Procedure
-    loaded: object = None      # an api.Loaded when loaded in full; None for an outline
+    loaded: Loaded | None = None   # loaded in full; None for an outline
 
 
 @dataclass
@@ -179,8 +182,6 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
     """Load the files of ``p`` in full (in ``jobs`` worker processes when there
     are many; default one per core) and every other procedure of the library
     as an outline. Raises SourceError for a file asked about that is not text."""
-    from ..api import _collector_paused, load_text
-    from .workers import load_files
 
     options = dict(rules=rules, today=today, settings=config.settings,
                    severities=config.severities)
@@ -198,7 +199,7 @@ def load_library(p: Plan, config: Config, *, today: _dt.date, rules: list[str] |
     # An editor pipes the buffer of a library file to standard input: that
     # file is the one being checked, not a second procedure with its id.
     editing = {m.procedure.id for m in members if m.display == STDIN}
-    with _collector_paused():  # many small objects, no cycles (see api)
+    with collector_paused():  # many small objects, no cycles (see pipeline)
         for file in siblings:
             display = _display(file, p)
             try:
@@ -218,8 +219,6 @@ def _display(file: Path, p: Plan) -> str:
 
 def library_diagnostics(library: Library, rules: list[str] | None = None) -> list[Diagnostic]:
     """The library rules' diagnostics, for every procedure of the library."""
-    from ..checks import RULES, check_library
-
     selected = [RULES[n] for n in rules if n in RULES] if rules is not None else None
     return check_library(library.context(), rules=selected,
                          severities=library.config.severities)
@@ -244,8 +243,6 @@ def review_schedule(members: list[Member], config_of, today: _dt.date,
     """Procedures whose next review is due within ``within_days`` of today or
     already past, by owner (the library's default owner where the procedure
     names none), then date. ``config_of(member)`` gives each one's Config."""
-    from ..checks.rules.metadata import next_review
-
     out = []
     for m in members:
         config = config_of(m)

@@ -15,6 +15,8 @@ import os
 import threading
 from pathlib import Path
 
+from ..pipeline import Loaded, load_file
+
 #: Below this many files, starting worker processes costs more than it saves.
 PARALLEL_FROM = 16
 
@@ -25,9 +27,15 @@ def can_fork() -> bool:
             and threading.active_count() == 1)
 
 
+def resolve_jobs(jobs: int | None) -> int:
+    """``--jobs``: a positive number as given; 0 or None means one per core.
+    Read once where a run starts; everything below takes the number."""
+    return jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+
+
 def workers_for(jobs: int | None, tasks: int) -> int:
     """How many processes to use for ``tasks`` tasks; 1 means this one."""
-    workers = jobs or os.cpu_count() or 1
+    workers = resolve_jobs(jobs)
     return workers if workers > 1 and tasks >= PARALLEL_FROM and can_fork() else 1
 
 
@@ -60,20 +68,19 @@ def _run_chunk(indexes: range):
     return work(shared, indexes)
 
 
-def load_files(files: list[tuple[Path, str]], load: dict, jobs: int | None) -> dict[str, object]:
-    """``api.load_file`` for each (path, display): display → ``Loaded``, in
+def load_files(files: list[tuple[Path, str]], load: dict, jobs: int | None) -> dict[str, Loaded]:
+    """``pipeline.load_file`` for each (path, display): display → ``Loaded``, in
     worker processes when there are enough files. A file that cannot be read
     raises ``SourceError`` here, as it would in one process."""
     workers = workers_for(jobs, len(files))
     if workers == 1:
         return _load_chunk((files, load), range(len(files)))
-    out: dict[str, object] = {}
+    out: dict[str, Loaded] = {}
     for part, _, _ in fork_map(_load_chunk, (files, load), len(files), workers):
         out.update(part)
     return out
 
 
-def _load_chunk(shared: tuple, indexes: range) -> dict[str, object]:
-    from ..api import load_file
+def _load_chunk(shared: tuple, indexes: range) -> dict[str, Loaded]:
     files, load = shared
     return {files[i][1]: load_file(files[i][0], files[i][1], **load) for i in indexes}

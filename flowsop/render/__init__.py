@@ -2,31 +2,14 @@
 
 One module per back end. Every renderer reads the renderer-neutral
 ``NumberedProcedure`` (flowsop.procedure) and a ``RenderContext``; none parses
-text or reads the graph directly. ``FORMATS`` maps a format name to its file
-suffix; ``render`` dispatches.
+text or reads the graph directly. ``formats.FORMATS`` is the one registry of
+output formats; ``formats.render_format`` dispatches.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-
-#: format name → output file suffix (``OUT/<id><suffix>``)
-FORMATS: dict[str, str] = {
-    "dot": ".dot",
-    "svg": ".svg",
-    "png": ".png",
-    "pdf": ".pdf",
-    "md": ".md",
-    "html": ".html",
-    "checklist": ".checklist.md",
-    "csv": ".csv",
-    "mermaid": ".mmd",
-    "fragment": ".fragment.html",
-}
-DEFAULT_FORMATS = ("svg", "md", "html", "checklist", "csv")
-BINARY_FORMATS = ("png", "pdf")
-
 
 @dataclass
 class RenderContext:

@@ -36,7 +36,7 @@ def neutralise(cell: str) -> str:
 
 
 def _row(item: Item, ctx: RenderContext) -> list[str]:
-    if item.kind == "call":
+    if item.info.calls:
         text = f"Follow the procedure {item.call_title or item.call_id}."
     else:
         text = item.text
@@ -52,6 +52,6 @@ def _row(item: Item, ctx: RenderContext) -> list[str]:
 def _next_sentences(item: Item) -> list[str]:
     """Every way forward, implicit ones included: a spreadsheet row is read on
     its own, so "the next line" means nothing there."""
-    if item.kind == "decide":
+    if item.info.branches:
         return item.sentences
     return [n.phrase[0].upper() + n.phrase[1:] + "." for n in item.next]

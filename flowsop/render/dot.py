@@ -1,8 +1,8 @@
 """Render stage, flowchart back end: NumberedProcedure → DOT text.
 
 Reads only the renderer-neutral ``NumberedProcedure`` (so the chart shows the
-same numbers as the written SOP) and a ``RenderContext``; ``engine.layout``
-turns the DOT into SVG/PNG/PDF and ``svg.postprocess`` finishes the SVG.
+same numbers as the written SOP) and a ``RenderContext``; ``chart`` has
+the engine lay the DOT out into SVG/PNG/PDF and ``svg`` finish the SVG.
 
 Safety: DOT node and cluster names are generated (``n3``, ``cluster_lane_1``),
 never taken from author text; author text only ever reaches the DOT inside
@@ -21,14 +21,14 @@ from urllib.parse import unquote, urlsplit
 
 import graphviz
 
-from ..checks.rules.links import is_safe_link
+from ..core.urls import is_safe_link
 from ..procedure import Item, NumberedProcedure
 from . import RenderContext
 from .links import page_href, rewrite_link, url_quote
 from .textmetrics import (Line, TextWarning, check_text_support, choose_engine, engine_width,
                           text_width, wrap)
 
-__all__ = ["dot_source", "render_svg", "render_chart", "too_large", "check_text_support",
+__all__ = ["dot_source", "too_large", "check_text_support",
            "choose_engine", "TextWarning", "node_link", "svg_titles", "chart_description",
            "ALLOWED_ATTRIBUTES", "MAX_NODES"]
 
@@ -177,31 +177,6 @@ def svg_titles(numbered: NumberedProcedure) -> dict[str, str]:
     return out
 
 
-def render_svg(numbered: NumberedProcedure, ctx: RenderContext | None = None,
-               timeout: float = 60) -> str:
-    """The finished SVG chart: laid out, ids prefixed, title and desc added."""
-    from . import engine, svg
-
-    ctx = ctx or RenderContext()
-    raw = engine.layout(dot_source(numbered, ctx), "svg", choose_engine(numbered, ctx.engine),
-                        timeout=timeout)
-    return svg.finish_svg(raw.decode("utf-8"), numbered)
-
-
-def render_chart(numbered: NumberedProcedure, ctx: RenderContext | None = None,
-                 fmt: str = "svg", timeout: float = 60) -> bytes:
-    """The chart as file content: ``dot`` (the source), ``svg``, ``png`` or ``pdf``."""
-    from . import engine
-
-    ctx = ctx or RenderContext()
-    if fmt == "dot":
-        return dot_source(numbered, ctx).encode("utf-8")
-    if fmt == "svg":
-        return render_svg(numbered, ctx, timeout).encode("utf-8")
-    return engine.layout(dot_source(numbered, ctx), fmt, choose_engine(numbered, ctx.engine),
-                         timeout=timeout)
-
-
 def chart_description(numbered: NumberedProcedure) -> str:
     """The SVG's ``<desc>``: the purpose, else a sentence about the chart."""
     purpose = (numbered.meta.purpose or "").strip()
@@ -221,7 +196,7 @@ def node_link(item: Item, ctx: RenderContext) -> str | None:
     call, else its first safe ``link``, rewritten to work from the output
     folder exactly as the written SOP does (``render.links``). Unsafe links
     are never emitted."""
-    if item.kind == "call" and item.call_id:
+    if item.info.calls and item.call_id:
         return page_href(item.call_id, ctx.page_suffix)
     for link in item.links:
         href = rewrite_link(_plain(link).replace("\n", ""), ctx.link_base)
@@ -273,7 +248,7 @@ def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
 
 
 def _main_lines(item: Item) -> list[Line]:
-    text = (item.call_title or item.call_id or "") if item.kind == "call" else item.text
+    text = (item.call_title or item.call_id or "") if item.info.calls else item.text
     width = DIAMOND_WRAP if item.kind == "decide" else WRAP
     if item.number is None:
         return _wrapped(text, width, FONT_SIZE)
@@ -284,7 +259,7 @@ def _caption(item: Item, url: str | None) -> str | None:
     """A small line under the text: the called procedure, the link's host,
     the duration."""
     parts = []
-    if item.kind == "call" and item.call_id:
+    if item.info.calls and item.call_id:
         parts.append(f"procedure {item.call_id}")
     elif url:
         parts.append(_link_hint(url))
@@ -336,7 +311,7 @@ def _edge_attrs(numbered: NumberedProcedure, source: str, target: str,
     src, tgt = numbered.item(source), numbered.item(target)
     if reverse:
         attrs["dir"] = "back"  # written reversed by dot_edges
-    elif src.lane == tgt.lane and src.kind != "decide":
+    elif src.lane == tgt.lane and not src.info.branches:
         attrs["weight"] = "3"  # keep the plain flow inside a lane straight
     return _checked(attrs)
 
@@ -397,4 +372,4 @@ def _plain(text: str) -> str:
 def _short(item: Item) -> str:
     if item.number is not None:
         return str(item.number)
-    return "start" if item.kind == "start" else "end"
+    return "start" if item.info.entry else "end"

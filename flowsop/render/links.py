@@ -11,7 +11,7 @@ import posixpath
 import re
 from urllib.parse import quote, urlsplit
 
-from ..checks.rules.links import is_safe_link, link_scheme
+from ..core.urls import is_safe_link, link_scheme
 
 
 def rewrite_link(url: str, link_base: str = "") -> str | None:

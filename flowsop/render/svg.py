@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..checks.rules.links import is_safe_link
+from ..core.urls import is_safe_link
 
 _TAG = re.compile(r"<[^<>]*>")
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")

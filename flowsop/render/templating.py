@@ -140,17 +140,17 @@ def build_view(p: NumberedProcedure, ctx: RenderContext) -> SopView:
 def _item_view(p: NumberedProcedure, item: Item, ctx: RenderContext) -> ItemView:
     flows = []
     for n in item.next:
-        if item.kind == "decide":
+        if item.info.branches:
             flows.append(_flow(p, f"If {n.label}, ", n))
         elif not n.implicit:
             flows.append(_flow(p, "Then ", n))
     links = tuple(Href(u, _quoted(rewrite_link(u, ctx.link_base))) for u in item.links)
     name = href = None
-    if item.kind == "call":
+    if item.info.calls:
         name = item.call_title or item.call_id
         href = page_href(item.call_id, ctx.page_suffix) if item.call_id else None
     silent = tuple(_flow(p, "Then ", n) for n in item.next
-                   if n.implicit and n.kind == "end" and item.kind != "decide")
+                   if n.implicit and n.info.terminal and not item.info.branches)
     return ItemView(item, tuple(flows), links, name, href, silent_ends=silent)
 
 

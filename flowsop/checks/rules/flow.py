@@ -33,7 +33,7 @@ def dead_end(ctx: Context) -> Findings:
     if not flow.ends:
         return  # missing-end alone
     for node in ctx.procedure.nodes:
-        if node.kind in ("end", "decide") or ctx.procedure.successors(node):
+        if node.info.terminal or node.info.branches or ctx.procedure.successors(node):
             continue
         if flow.starts and node.id not in flow.reachable:
             continue  # reported only as unreachable

@@ -10,9 +10,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ...diagnostics import FILE_START, Severity
-from ...parse.ids import ID_RE
+from ...core.ids import ID_RE
 from ..base import Finding, LibraryContext, LibraryFindings, rule
-from .links import is_safe_link, link_scheme
+from ...core.urls import is_safe_link, link_scheme
 
 
 @rule("undefined-procedure", Severity.ERROR, stage="library")
@@ -42,7 +42,7 @@ def undefined_procedure(ctx: LibraryContext) -> LibraryFindings:
     ids = ctx.by_id
     for p in ctx.procedures:
         for node in p.nodes:
-            if node.kind != "call" or node.text in ids or not ID_RE.match(node.text):
+            if not node.info.calls or node.text in ids or not ID_RE.match(node.text):
                 continue  # a call that is not an ID is already a syntax error
             close = get_close_matches(node.text, list(ids), n=1, cutoff=0.6)
             hint = (f"did you mean '{close[0]}'?" if close else
@@ -84,14 +84,14 @@ def call_cycle(ctx: LibraryContext) -> LibraryFindings:
     ids = ctx.by_id
     for p in ctx.procedures:
         calls.add_node(p.id)
-        calls.add_edges_from((p.id, n.text) for n in p.nodes if n.kind == "call" and n.text in ids)
+        calls.add_edges_from((p.id, n.text) for n in p.nodes if n.info.calls and n.text in ids)
     for group in nx.strongly_connected_components(calls):
         if len(group) == 1 and not any(calls.has_edge(v, v) for v in group):
             continue
         for me in sorted(group):
             for p in ids[me]:
                 for node in p.nodes:
-                    if node.kind == "call" and node.text in group:
+                    if node.info.calls and node.text in group:
                         path = [me] + _shortest(calls, node.text, me, group)
                         yield p, Finding(node.text_span or node.span,
                                          "this call closes a cycle of calls: " + " → ".join(path),
@@ -188,7 +188,7 @@ def path_escape(ctx: LibraryContext) -> LibraryFindings:
     outside: dict[str, bool] = {}
     for p in ctx.procedures:
         for node in p.nodes:
-            if node.kind != "call" or node.text not in ctx.by_id:
+            if not node.info.calls or node.text not in ctx.by_id:
                 continue
             callee = ctx.files.get(ctx.by_id[node.text][0].path)
             if callee is None:

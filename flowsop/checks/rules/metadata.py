@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...diagnostics import FILE_START, Severity
-from ...model import parse_date
-from ...core.periods import add_period, parse_period, version_key
+from ...model import next_review, parse_date
+from ...core.periods import parse_period, version_key
 from ..base import Context, Finding, Findings, rule
 
 REQUIRED = ("title", "version", "owner", "created", "modified", "purpose", "scope")
@@ -137,15 +137,3 @@ def review_overdue(ctx: Context) -> Findings:
         key = "reviewed" if reviewed and (not modified or reviewed > modified) else "modified"
         yield Finding(meta.span_of(key), f"the review was due on {due.isoformat()}",
                       "review the procedure, then set 'reviewed:' to today's date")
-
-
-def last_review(meta):
-    dates = [d for d in (parse_date(meta.modified), parse_date(meta.reviewed)) if d]
-    return max(dates) if dates else None
-
-
-def next_review(meta, defaults: dict | None = None):
-    """The date of the next review, or None when it cannot be computed."""
-    period = parse_period(meta.review_every or (defaults or {}).get("review_every"))
-    last = last_review(meta)
-    return add_period(last, period) if period and last else None

@@ -243,7 +243,7 @@ def _triggers(p: Procedure) -> list[tuple[object, str]]:
     """The scope's beginning, or else the start texts: (span, text)."""
     if p.meta.scope_begins:
         return [(p.meta.span_of("scope.begins"), p.meta.scope_begins)]
-    return [(n.text_span or n.span, n.text) for n in p.nodes if n.kind == "start"]
+    return [(n.text_span or n.span, n.text) for n in p.nodes if n.info.entry]
 
 
 def _trigger_span(p: Procedure):
@@ -264,7 +264,7 @@ def _calls(ctx: LibraryContext) -> dict[int, set[int]]:
     index = {}
     for i, p in enumerate(ctx.procedures):
         index.setdefault(p.id, i)
-    return {i: {index[n.text] for n in p.nodes if n.kind == "call" and n.text in index}
+    return {i: {index[n.text] for n in p.nodes if n.info.calls and n.text in index}
             for i, p in enumerate(ctx.procedures)}
 
 
@@ -287,7 +287,7 @@ def _sequence(p: Procedure) -> tuple[list, list]:
         if n.kind not in NUMBERED_KINDS:
             continue
         # A call's text is an ID: keep it apart from a step that reads the same.
-        keys.append("\0call " + n.text if n.kind == "call" else normalise(n.text))
+        keys.append("\0call " + n.text if n.info.calls else normalise(n.text))
         nodes.append(n)
         after = every[n.index + 1] if n.index + 1 < len(every) else None
         if after is None or after.kind not in NUMBERED_KINDS \

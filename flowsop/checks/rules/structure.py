@@ -61,9 +61,9 @@ def undefined_target(ctx: Context) -> Findings:
     """
     ids = ctx.procedure.by_id
     for node in ctx.procedure.nodes:
-        if node.kind == "end":
+        if node.info.terminal:
             continue  # arrows under an end are end-has-next
-        arrows = node.branches if node.kind == "decide" else (node.goto,) if node.goto else ()
+        arrows = node.branches if node.info.branches else (node.goto,) if node.goto else ()
         for arrow in arrows:
             if arrow.target not in ids:
                 close = get_close_matches(arrow.target, list(ids), n=1, cutoff=0.6)
@@ -91,7 +91,7 @@ def missing_start(ctx: Context) -> Findings:
 
     How to silence: add a start; this rule cannot be turned off.
     """
-    if ctx.procedure.body_found and not any(n.kind == "start" for n in ctx.procedure.nodes):
+    if ctx.procedure.body_found and not any(n.info.entry for n in ctx.procedure.nodes):
         yield Finding(FILE_START, "the procedure has no start",
                       "add the trigger as the first node: 'start: TEXT'")
 
@@ -117,7 +117,7 @@ def missing_end(ctx: Context) -> Findings:
 
     How to silence: add an outcome; this rule cannot be turned off.
     """
-    if ctx.procedure.body_found and not any(n.kind == "end" for n in ctx.procedure.nodes):
+    if ctx.procedure.body_found and not any(n.info.terminal for n in ctx.procedure.nodes):
         yield Finding(FILE_START, "the procedure has no end",
                       "add the outcome: 'end: TEXT'")
 
@@ -144,7 +144,7 @@ def decision_branches(ctx: Context) -> Findings:
     """
     flow = ctx.flow
     for node in ctx.procedure.nodes:
-        if node.kind == "decide" and len(node.branches) < 2 and _counts(flow, node.id):
+        if node.info.branches and len(node.branches) < 2 and _counts(flow, node.id):
             what = "no branch" if not node.branches else "only one branch"
             yield Finding(node.span, f"{describe(node)} has {what}",
                           "list each answer under it as 'LABEL -> TARGET'")
@@ -203,7 +203,7 @@ def end_has_next(ctx: Context) -> Findings:
     How to silence: remove the arrow, or turn the end into a step.
     """
     for node in ctx.procedure.nodes:
-        if node.kind != "end":
+        if not node.info.terminal:
             continue
         for arrow in (*node.branches, *((node.goto,) if node.goto else ())):
             yield Finding(arrow.span, f"{describe(node)} is an outcome and cannot go on",

@@ -293,7 +293,7 @@ def _all_texts(procedure: Procedure) -> Iterator[tuple[Span, str, bool]]:
         if value:
             yield meta.span_of(key), value, False
     for node in procedure.nodes:
-        if node.kind != "call":
+        if not node.info.calls:
             yield node.text_span or node.span, node.text, node.text_span is not None
         for attr in node.attributes:
             if attr.key in ("note", "warning"):

@@ -15,8 +15,8 @@ class FlowAnalysis:
         graph = _with_recovery(procedure, graph)
         self.procedure, self.graph = procedure, graph
         nodes = procedure.by_id.values()
-        self.starts = [n.id for n in nodes if n.kind == "start"]
-        self.ends = [n.id for n in nodes if n.kind == "end"]
+        self.starts = [n.id for n in nodes if n.info.entry]
+        self.ends = [n.id for n in nodes if n.info.terminal]
         #: BFS discovery order from the starts (file order among equals).
         self.order = _bfs(graph.successors, self.starts)
         self.reachable = set(self.order)
@@ -29,7 +29,7 @@ class FlowAnalysis:
     def _blocked(self):
         by_id = self.procedure.by_id
         for n in by_id.values():
-            if n.kind == "end":
+            if n.info.terminal:
                 continue
             successors = self.procedure.successors(n)
             if not successors or any(t not in by_id for _, t in successors):
@@ -69,7 +69,7 @@ def _with_recovery(procedure: Procedure, graph: nx.DiGraph) -> nx.DiGraph:
     being reported unreachable as well. The rendered graph is not changed."""
     following = next_declared(procedure)
     extra = [(n.id, following[n.index]) for n in procedure.by_id.values()
-             if n.kind == "decide" and not n.branches and following[n.index] is not None]
+             if n.info.branches and not n.branches and following[n.index] is not None]
     if not extra:
         return graph
     graph = graph.copy()
