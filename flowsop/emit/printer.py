@@ -207,18 +207,17 @@ def print_meta(meta: Meta) -> str:
 class _Entry:
     """One printed body line (not a comment) and the source line it came from."""
 
-    __slots__ = ("kind", "text", "line", "node")
+    __slots__ = ("kind", "text", "line")
 
-    def __init__(self, kind: str, text: str, line: int | None, node: Node | None = None):
+    def __init__(self, kind: str, text: str, line: int | None):
         self.kind = kind      # lane | node | sub (an attribute or arrow line)
         self.text = text
-        self.line = line      # None: no usable source line (a lane made up by the printer)
-        self.node = node
+        self.line = line      # None: no usable source line (a lane placed by node.lane)
 
 
 def _lane_name(name: str) -> str:
-    text = " ".join(_line_text(name, "a lane name").split())
-    return text
+    # The parser reads a lane's name with runs of white space as one space.
+    return " ".join(_line_text(name, "a lane name").split())
 
 
 def _top_level(procedure: Procedure) -> list[tuple[str, object]]:
@@ -298,7 +297,7 @@ def _node_entries(node: Node, write_id: bool) -> list[_Entry]:
         raise UnprintableError(f"{kind!r} cannot be a node's keyword")
     head = f"{kind} {_check_id(node.id, 'the node ID')}" if write_id else kind
     text = _line_text(node.text, f"the text of {kind} {node.id!r}")
-    out = [_Entry("node", f"{head}: {text}", node.span.line, node)]
+    out = [_Entry("node", f"{head}: {text}", node.span.line)]
     for attr in node.attributes:
         if not _WORD.match(attr.key):
             raise UnprintableError(f"{attr.key!r} cannot be an attribute's key")

@@ -32,6 +32,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from ..core.clock import resolve_today
+
 log = logging.getLogger("mkdocs.plugins.flowsop")
 
 OPTIONS = ("steps", "show", "alt", "caption")
@@ -128,11 +130,9 @@ def error_box(name: str, lines: list[str]) -> str:
 
 
 def default_today() -> _dt.date:
-    """``SOURCE_DATE_EPOCH`` (reproducible builds), else the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
-    return _dt.date.today()
+    """``SOURCE_DATE_EPOCH`` (reproducible builds), else the clock: the one
+    reading of ``core.clock``, so a bad value is the same error everywhere."""
+    return resolve_today(None)
 
 
 # ------------------------------------------------------------------ helpers

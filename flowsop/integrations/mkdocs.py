@@ -29,7 +29,6 @@ the helpers of ``flowsop.integrations.fence``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import os
 import posixpath
@@ -43,6 +42,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from . import fence
+from ..core.clock import resolve_today
 from ..render.links import md_escape
 
 SHOWS = ("chart", "steps", "both", "sop")
@@ -69,8 +69,7 @@ class FlowsopPlugin(BasePlugin[FlowsopConfig]):
     """See the module docstring."""
 
     def on_config(self, config):
-        self._today = _dt.date.fromisoformat(self.config.today) if self.config.today \
-            else fence.default_today()
+        self._today = resolve_today(self.config.today or None)
         self._root = os.path.dirname(config.config_file_path or ".") or "."
         self._docs = config.docs_dir
         if "pymdownx.superfences" in config.markdown_extensions:

@@ -239,10 +239,10 @@ def _unlink_calls(html: str) -> str:
 
 
 def _today(config) -> _dt.date:
-    from .fence import default_today
+    from ..core.clock import resolve_today
 
     value = config.flowsop_today
-    return _dt.date.fromisoformat(value) if value else default_today()
+    return resolve_today(value or None)
 
 
 def _slug(text: str) -> str:
