@@ -62,6 +62,8 @@ def build_library(folder: str, options: BuildOptions, *, config=None,
 
 def _build_library(folder: str, options: BuildOptions, *, config=None,
                    tag: str | None = None) -> BuildResult:
+    """The build, step by step: plan, hash, load what changed, library rules,
+    decide which pages to render, render them, write and record."""
     plan = lib.plan([folder])[0]
     cfg = lib.config_for(plan, config, {})
     result = BuildResult()
@@ -71,41 +73,83 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
     rules = cfg.enabled(list(RULES))
     key = build_key(options, cfg, tag, plan.root)
     manifest = read_manifest(options.out)
-    same_build = manifest.get("key") == key
-    before = manifest.get("procedures", {}) if same_build else {}
+    before = manifest.get("procedures", {}) if manifest.get("key") == key else {}
     sources = [_source(f, d, before) for f, d in plan.asked.items()]
-    changed = [s for s in sources if s.previous is None or s.previous["sha"] != s.sha]
-    changed_names = {s.display for s in changed}
+    changed = {s.display for s in sources if s.previous is None or s.previous["sha"] != s.sha}
     gone = set(before) - {s.display for s in sources}
     if not changed and not gone and _outputs_present(options.out, manifest):
-        # Nothing to do: the manifest already says what every file gives.
-        for s in sources:
-            if _tagged(s.previous.get("tags", ()), tag):
-                result.diagnostics += _diagnostics(s.previous["diagnostics"] +
-                                                   s.previous["library"])
-                result.unchanged += s.previous["files"]
-        return result
+        return _nothing_to_do(sources, tag, result)
 
     load = dict(rules=rules, today=options.today, settings=cfg.settings,
                 severities=cfg.severities)
+    loaded, members = _load_changed(sources, changed, load, options.jobs)
+    found = _library_findings(lib.Library(plan.root, cfg, members), rules, sources, changed)
+    titles = {m.procedure.id: m.procedure.title for m in members}
+    page_keys, to_render = _pages_to_render(sources, members, titles, loaded, load)
+    record, entries, kept = _records(sources, loaded, found, page_keys, to_render, plan.root,
+                                     options, tag, result)
+    # Charts whose DOT did not change are reused from the SVG on disk.
+    # (Also across a changed build key: the chart key says all a chart depends on.)
+    cache = {p["row"]["id"]: (p.get("chart"), options.out / f'{p["row"]["id"]}.svg')
+             for p in manifest.get("procedures", {}).values() if p.get("chart")}
+    files, charts = render_entries(entries, options, titles, result, chart_cache=cache)
+    _record_outputs(record, entries, files, charts, sources, to_render)
+    rows = [dict(r["row"], diagnostics=r["diagnostics"] + r["library"])
+            for _, r in sorted(record.items()) if _tagged(r["tags"], tag)]
+    files.update(index_files(rows, options.today))
+    new_manifest = {"flowsop": __version__, "key": key, "procedures": record}
+    write_outputs(options.out, files, kept, manifest, new_manifest, options, result)
+    return result
+
+
+def _nothing_to_do(sources: list[_Source], tag: str | None, result: BuildResult) -> BuildResult:
+    """A no-op rebuild: the manifest already says what every file gives."""
+    for s in sources:
+        if _tagged(s.previous.get("tags", ()), tag):
+            result.diagnostics += _diagnostics(s.previous["diagnostics"] + s.previous["library"])
+            result.unchanged += s.previous["files"]
+    return result
+
+
+def _load_changed(sources: list[_Source], changed: set[str], load: dict, jobs: int
+                  ) -> tuple[dict[str, Loaded], list[lib.Member]]:
+    """Changed files loaded in full (by worker processes when there are many);
+    the others read as outlines, which is all the library rules need."""
     loaded: dict[str, Loaded] = {}
     members = []
-    # Parsed and checked by worker processes when there are many.
-    fresh = load_files([(s.path, s.display) for s in changed], load, options.jobs)
+    fresh = load_files([(s.path, s.display) for s in sources if s.display in changed], load, jobs)
     for s in sources:
-        if s.display in changed_names:
-            full = fresh[s.display]
-            loaded[s.display] = full
-            members.append(lib.Member(s.path, s.display, full.procedure, full))
+        if s.display in changed:
+            loaded[s.display] = fresh[s.display]
+            members.append(lib.Member(s.path, s.display, fresh[s.display].procedure,
+                                      fresh[s.display]))
         else:
             members.append(lib.Member(s.path, s.display, outline_file(s.path, s.display)))
-    library = lib.Library(plan.root, cfg, members)
+    return loaded, members
+
+
+def _library_findings(library: lib.Library, rules: list[str], sources: list[_Source],
+                      changed: set[str]) -> dict[str, list[Diagnostic]]:
+    """The library rules' diagnostics by file. The per-file rules need a full
+    parse, so on an unchanged file their findings come from the manifest."""
     found: dict[str, list[Diagnostic]] = {}
     for d in lib.library_diagnostics(library, rules):
         found.setdefault(d.path, []).append(d)
-    titles = {m.procedure.id: m.procedure.title for m in members}
+    for s in sources:
+        if s.display in changed:
+            continue
+        found[s.display] = [d for d in found.get(s.display, [])
+                            if d.rule not in PER_FILE_LIBRARY_RULES]
+        found[s.display] += [d for d in _diagnostics(s.previous["library"])
+                             if d.rule in PER_FILE_LIBRARY_RULES] if s.previous else []
+    return found
 
-    # Which procedures need their pages rendered again.
+
+def _pages_to_render(sources: list[_Source], members: list[lib.Member], titles: dict[str, str],
+                     loaded: dict[str, Loaded], load: dict
+                     ) -> tuple[dict[str, str], dict[str, _Source]]:
+    """Each file's page key (its source and the titles of what it calls) and
+    the files whose pages must be rendered again (loading those in full)."""
     page_keys, to_render = {}, {}
     for s, m in zip(sources, members):
         calls = sorted({n.text for n in m.procedure.nodes if n.info.calls})
@@ -115,15 +159,13 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
             loaded[s.display] = load_file(s.path, s.display, **load)
         if stale:
             to_render[s.display] = s
-    # Library findings of the per-file rules on unchanged files come from before.
-    for s in sources:
-        if s.display in changed_names:
-            continue
-        found[s.display] = [d for d in found.get(s.display, [])
-                            if d.rule not in PER_FILE_LIBRARY_RULES]
-        found[s.display] += [d for d in _diagnostics(s.previous["library"])
-                             if d.rule in PER_FILE_LIBRARY_RULES] if s.previous else []
+    return page_keys, to_render
 
+
+def _records(sources, loaded, found, page_keys, to_render, root: Path, options: BuildOptions,
+             tag: str | None, result: BuildResult):
+    """The manifest's record of every file, the entries to render and the
+    files kept from before; the run's diagnostics go into ``result``."""
     record: dict[str, dict] = {}
     entries, kept = [], []
     for s in sources:
@@ -135,8 +177,7 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
             full.diagnostics = tidy(list(own) + mine)
             # Named from the library's folder, never by an absolute path: the
             # index is the same wherever the library is built.
-            row = row_for(full, (Path(plan.root.name) / s.path.relative_to(plan.root)).as_posix(),
-                          options)
+            row = row_for(full, (Path(root.name) / s.path.relative_to(root)).as_posix(), options)
         else:
             row = dict(s.previous["row"])
         tags = row.get("tags", ())
@@ -151,11 +192,12 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
             entries.append(Entry(s.display, s.path, loaded[s.display]))
         else:
             kept += s.previous["files"]
-    # Charts whose DOT did not change are reused from the SVG on disk.
-    # (Also across a changed build key: the chart key says all a chart depends on.)
-    cache = {p["row"]["id"]: (p.get("chart"), options.out / f'{p["row"]["id"]}.svg')
-             for p in manifest.get("procedures", {}).values() if p.get("chart")}
-    files, charts = render_entries(entries, options, titles, result, chart_cache=cache)
+    return record, entries, kept
+
+
+def _record_outputs(record, entries, files, charts, sources, to_render) -> None:
+    """Which files and which chart each rendered procedure now has; the others
+    keep the chart key they had."""
     for e in entries:
         rec = record[e.display]
         pid = e.loaded.procedure.id
@@ -165,12 +207,6 @@ def _build_library(folder: str, options: BuildOptions, *, config=None,
     for s in sources:
         if s.display not in to_render and s.previous and s.previous.get("chart"):
             record[s.display]["chart"] = s.previous["chart"]
-    rows = [dict(r["row"], diagnostics=r["diagnostics"] + r["library"])
-            for _, r in sorted(record.items()) if _tagged(r["tags"], tag)]
-    files.update(index_files(rows, options.today))
-    new_manifest = {"flowsop": __version__, "key": key, "procedures": record}
-    write_outputs(options.out, files, kept, manifest, new_manifest, options, result)
-    return result
 
 
 def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) -> str:
