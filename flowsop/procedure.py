@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .model import KINDS, Kind, Meta, Node, Procedure, next_review
-from .core.periods import format_minutes, parse_duration
+from .core.durations import format_minutes, read_duration
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _item(node: Node, graph, procedure: Procedure, following: Node | None,
         text=node.text, segments=_segments(node.text, first_use.get(node.id, [])), lane=node.lane,
         notes=tuple(node.attrs("note")), links=tuple(node.attrs("link")),
         warnings=tuple(node.attrs("warning")), duration=duration,
-        minutes=parse_duration(duration) if duration else None, next=tuple(nexts),
+        minutes=_planned_minutes(duration), next=tuple(nexts),
         call_id=node.text if node.info.calls else None,
         call_title=titles.get(node.text) if node.info.calls else None,
         reachable=reachable is None or node.id in reachable, line=node.span.line)
@@ -242,3 +242,10 @@ def _segments(text: str, terms: list[tuple[str, str]]) -> tuple[Segment, ...]:
     if pos < len(text):
         out.append(Segment(text[pos:]))
     return tuple(out)
+
+
+def _planned_minutes(duration: str | None) -> float | None:
+    """The time to plan for a ``duration:``: the longer end of a range ("3 to
+    5 days" plans 5 days), so that a total never promises too little."""
+    read = read_duration(duration) if duration else None
+    return read.maximum if read is not None else None

@@ -32,7 +32,7 @@ from typing import Iterator
 
 import networkx as nx
 
-from .core.periods import format_minutes
+from .core.durations import format_minutes
 from .procedure import Item, NumberedProcedure
 
 #: How many (node, loops taken) states a count may visit before giving up

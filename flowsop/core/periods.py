@@ -37,38 +37,3 @@ def version_key(version: str | None) -> tuple | None:
     """``"1.10.2"`` → ``(1, 10, 2)``; None for a version that is not dotted numbers."""
     m = re.fullmatch(r"\s*v?(\d+(?:\.\d+)*)\s*", version or "")
     return tuple(int(p) for p in m.group(1).split(".")) if m else None
-
-
-_DURATION = re.compile(
-    r"^\s*(\d+(?:[.,]\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|"
-    r"d|days?|w|wk|weeks?)\s*$", re.IGNORECASE)
-_CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)\s*$")
-_MINUTES = {"s": 1 / 60, "m": 1, "h": 60, "d": 24 * 60, "w": 7 * 24 * 60}
-
-
-def parse_duration(text: str | None) -> float | None:
-    """Minutes in ``"5 min"``, ``"1.5 h"``, ``"2 days"`` or ``"00:15"``; None otherwise."""
-    m = _DURATION.match(text or "")
-    if m:
-        unit = m.group(2).lower()
-        key = "m" if unit.startswith("mi") or unit == "m" else unit[0]
-        return float(m.group(1).replace(",", ".")) * _MINUTES[key]
-    m = _CLOCK.match(text or "")
-    if m:
-        return int(m.group(1)) * 60 + int(m.group(2))
-    return None
-
-
-def format_minutes(minutes: float) -> str:
-    """A total duration for people: ``"1 h 35 min"``, ``"2 days 3 h"``."""
-    total = round(minutes)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' * (days != 1)}")
-    if hours:
-        parts.append(f"{hours} h")
-    if mins or not parts:
-        parts.append(f"{mins} min")
-    return " ".join(parts)
