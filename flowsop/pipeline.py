@@ -110,7 +110,10 @@ def render(loaded: Loaded, fmt: str, **options) -> str | bytes:
         d = errors[0]
         raise ValueError(f"{d.path}:{d.line}:{d.column}: {d.message} ({len(errors)} error(s); "
                          "a procedure with errors is not rendered)")
-    extra = {k: options.pop(k) for k in spec.options if k in options}
+    # Another format's options are accepted and unused, as 0.1 did.
+    taken = {k for f in FORMATS.values() for k in f.options}
+    extra = {k: options.pop(k) for k in taken & options.keys()}
+    extra = {k: v for k, v in extra.items() if k in spec.options}
     titles = options.pop("titles", None) or loaded.titles
     ctx = RenderContext(**options)
     numbered = number_procedure(loaded.procedure, loaded.graph, titles=titles)
