@@ -23,22 +23,35 @@ class Kind:
     name: str
     numbered: bool = True     # gets a step number, in file order
     branches: bool = False    # its arrows are labelled branches, one of which is taken
+    streams: bool = False     # every arrow is taken at once: parallel work begins here
+    joins: bool = False       # continues only when every stream of its parallel has arrived
+    waits: bool = False       # waits for an event; may take a `timeout: DURATION -> TARGET`
     terminal: bool = False    # the flow stops here: no arrow leaves it
     entry: bool = False       # the procedure begins here
-    calls: bool = False       # its text is the id of another procedure, which it runs
+    calls: bool = False       # its text is the id of another procedure, which it runs;
+                              # arrows named by that procedure's end ids branch on its outcome
+    empty_text: bool = False  # may be written without text (a warning, not an error)
+
+    @property
+    def fans_out(self) -> bool:
+        """Its arrows are several, each written as its own line under it."""
+        return self.branches or self.streams
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("start", numbered=False, entry=True),
+    Kind("start", numbered=False, entry=True, empty_text=True),
     Kind("step"),
     Kind("decide", branches=True),
+    Kind("parallel", streams=True),
+    Kind("join", joins=True),
+    Kind("wait", waits=True),
     Kind("call", calls=True),
-    Kind("end", numbered=False, terminal=True),
+    Kind("end", numbered=False, terminal=True, empty_text=True),
 )}
 NODE_KINDS = tuple(KINDS)
 #: Kinds that get a step number (in file order); starts and ends do not.
 NUMBERED_KINDS = tuple(k.name for k in KINDS.values() if k.numbered)
-ATTRIBUTE_KEYS = ("link", "note", "duration", "warning")
+ATTRIBUTE_KEYS = ("link", "note", "duration", "warning", "timeout")
 #: Attributes that may appear more than once under one node.
 REPEATABLE_ATTRIBUTES = ("link", "note")
 
@@ -52,12 +65,17 @@ class Attribute:
 
 @dataclass(frozen=True)
 class Arrow:
-    """A ``-> TARGET`` (label None) or a ``LABEL -> TARGET`` branch."""
+    """A ``-> TARGET`` (label None) or a ``LABEL -> TARGET``: a decide's
+    branch, a parallel's stream, a call's outcome (the label is an end id of
+    the called procedure), a labelled arrow under a node with one next node
+    (the label is a condition), or a wait's ``timeout:``."""
 
     span: Span            # the whole line, from its first character
     target: str
     target_span: Span
     label: str | None = None
+    #: "branch", "stream", "outcome", "timeout", or None for a node's one next arrow.
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,7 @@ class Node:
     attributes: tuple[Attribute, ...] = ()
     branches: tuple[Arrow, ...] = ()
     goto: Arrow | None = None
+    timeout: Arrow | None = None   # a wait's `timeout: DURATION -> TARGET`
 
     @property
     def info(self) -> Kind:
@@ -176,15 +195,20 @@ class Procedure:
         The arrow is None for the implicit "next node in file order". A
         target may not exist (that is the undefined-target rule's business).
         """
-        if node.info.terminal:
+        info = node.info
+        if info.terminal:
             return []
-        if node.info.branches:
-            return [(b, b.target) for b in node.branches]
-        if node.goto is not None:
-            return [(node.goto, node.goto.target)]
-        if node.index + 1 < len(self.nodes):
-            return [(None, self.nodes[node.index + 1].id)]
-        return []
+        if info.fans_out or node.branches:   # a call's outcomes are branches too
+            out = [(b, b.target) for b in node.branches]
+        elif node.goto is not None:
+            out = [(node.goto, node.goto.target)]
+        elif node.index + 1 < len(self.nodes):
+            out = [(None, self.nodes[node.index + 1].id)]
+        else:
+            out = []
+        if node.timeout is not None:
+            out.append((node.timeout, node.timeout.target))
+        return out
 
 
 def parse_date(value: str | None) -> _dt.date | None:

@@ -146,7 +146,8 @@ class _NodeDraft:
     attributes: list = field(default_factory=list)
     branches: list = field(default_factory=list)
     goto: Arrow | None = None
-    phase: str = "attrs"      # attrs → branches (decide) or done (after a goto)
+    timeout: Arrow | None = None
+    phase: str = "attrs"      # attrs → branches (decide, parallel, call outcomes) or done (after a goto)
 
 
 def parse_text(text: str, path: str = "<stdin>", default_id: str | None = None
@@ -182,6 +183,9 @@ class _Builder:
     # -- diagnostics
     def syntax(self, span: Span, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(self.path, span, Severity.ERROR, "syntax", message, hint))
+
+    def warn(self, span: Span, rule: str, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(self.path, span, Severity.WARNING, rule, message, hint))
 
     def front_matter(self, span: Span, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(self.path, span, Severity.ERROR, "front-matter",
@@ -244,7 +248,12 @@ class _Builder:
     def on_node(self, line: _Line, kind: str, span: Span) -> None:
         self.current = None
         text = line.text.value.strip() if line.text is not None else ""
-        if not text:
+        if not text and KINDS[kind].empty_text:
+            # Kept, so that nothing cascades from it: a warning says what is missing.
+            self.warn(span, "empty-text", f"the {kind} has no text",
+                      "say what starts the procedure" if kind == "start"
+                      else "say what outcome ends the procedure here")
+        elif not text:
             what = "the called procedure's ID" if kind == "call" else f"the {kind}'s text"
             self.syntax(Span.of_token(line.first), f"expected {what} after '{kind}:'")
             return
@@ -252,7 +261,8 @@ class _Builder:
             self.syntax(Span.of_token(line.text), f"'{text}' is not a procedure ID",
                         "write the called procedure's id, such as 'call: order-parts'")
         draft = _NodeDraft(span=span, kind=kind, id=line.id, id_span=line.id_span,
-                           text=text, text_span=Span.of_token(line.text), lane=self.lane,
+                           text=text, text_span=Span.of_token(line.text) if text else None,
+                           lane=self.lane,
                            index=len(self.drafts))
         self.drafts.append(draft)
         self.current = draft
@@ -277,9 +287,36 @@ class _Builder:
             self.syntax(span, f"a second '{key}:' under one node",
                         f"a node has at most one '{key}:'; merge them")
             return
+        if key == "timeout":
+            if not KINDS[node.kind].waits:
+                self.syntax(span, f"'timeout:' belongs to a wait, not to a {node.kind}",
+                            "write 'wait ID: TEXT' with 'timeout: 2 days -> TARGET' under it")
+                return
+            node.timeout = self.timeout(line, value)
+            if node.timeout is None:
+                return
         node.attributes.append(Attribute(span, key, value))
 
-    def arrow(self, line: _Line, label: str | None) -> Arrow | None:
+    def timeout(self, line: _Line, value: str) -> Arrow | None:
+        """``timeout: DURATION -> TARGET``: the arrow taken when the wait runs out."""
+        start = Span.of_token(line.first)
+        duration, arrow, target = value.partition("->")
+        duration, target = duration.strip(), target.strip()
+        if not arrow or not duration or not target:
+            self.syntax(start, "expected 'timeout: DURATION -> TARGET'",
+                        "such as 'timeout: 2 days -> escalate'")
+            return None
+        at = line.text.column + line.text.value.index("->") + 2
+        at += len(line.text.value[at - line.text.column:]) - len(
+            line.text.value[at - line.text.column:].lstrip())
+        target_span = Span(line.text.line, at, line.text.line, at + len(target))
+        if not ID_RE.match(target):
+            self.syntax(target_span, f"'{target}' is not an ID",
+                        "an ID is letters, digits, '-' and '_', starting with a letter")
+            return None
+        return Arrow(start, target, target_span, f"after {duration}", role="timeout")
+
+    def arrow(self, line: _Line, label: str | None, role: str | None = None) -> Arrow | None:
         start = Span.of_token(line.first)
         if line.target is None or not line.target.value.strip():
             self.syntax(start, "expected a step ID after '->'",
@@ -293,7 +330,7 @@ class _Builder:
             self.syntax(target_span, f"'{target}' is not an ID",
                         "an ID is letters, digits, '-' and '_', starting with a letter")
             return None
-        return Arrow(start, target, target_span, label)
+        return Arrow(start, target, target_span, label, role)
 
     def on_goto(self, line: _Line) -> None:
         node = self.current
@@ -305,11 +342,25 @@ class _Builder:
             self.syntax(span, "a decide continues only along its branches",
                         "write a labelled branch: 'yes -> TARGET'")
             return
-        if node.goto is not None:
-            self.syntax(span, "a second '->' under one node",
-                        f"the first is on line {node.goto.span.line}")
+        if KINDS[node.kind].streams:
+            arrow = self.arrow(line, None, "stream")
+            if arrow is not None:
+                node.branches.append(arrow)
+            node.phase = "branches"
             return
-        arrow = self.arrow(line, None)
+        self.one_next(node, line, None, span)
+
+    def one_next(self, node: _NodeDraft, line: _Line, label: str | None, span: Span) -> None:
+        """The one arrow of a node that has one next node (labelled or not)."""
+        first = node.goto or (node.branches[0] if node.branches else None)
+        if first is not None or node.phase == "done":
+            line_no = first.span.line if first is not None else span.line
+            self.syntax(span, f"a second arrow under one {node.kind}",
+                        f"the first is on line {line_no}; a {node.kind} has one next node: "
+                        "use a 'decide' for a choice, or a 'parallel' for work done at the "
+                        "same time")
+            return
+        arrow = self.arrow(line, label)
         if arrow is not None:
             node.goto = arrow
         node.phase = "done"
@@ -320,14 +371,24 @@ class _Builder:
         label = line.label.value.strip()
         if len(label) >= 2 and label[0] == label[-1] and label[0] in "\"'":
             label = label[1:-1].strip()
-        if node is None or not _takes_branches(node.kind) or node.phase == "done":
-            self.syntax(span, f"a branch '{label} -> ...' must follow a decide",
-                        "branches belong right under a 'decide:' line and its attributes")
+        if node is None:
+            self.syntax(span, f"an arrow '{label} -> ...' must follow the node it leaves",
+                        "put it right under a node line and its attributes")
             return
         if not label:
             self.syntax(span, "a branch needs a label before '->'", "such as 'yes -> book'")
             return
-        arrow = self.arrow(line, label)
+        info = KINDS[node.kind]
+        outcome = info.calls and ID_RE.match(label) and node.goto is None
+        if not (_takes_branches(node.kind) or outcome):
+            self.one_next(node, line, label, span)     # a labelled arrow: a condition
+            return
+        if node.phase == "done":
+            self.syntax(span, f"a branch '{label} -> ...' after the node's '->'",
+                        "write the branches right under the node line and its attributes")
+            return
+        role = "stream" if info.streams else "outcome" if outcome else "branch"
+        arrow = self.arrow(line, label, role)
         if arrow is not None:
             node.branches.append(arrow)
         node.phase = "branches"
@@ -367,14 +428,14 @@ class _Builder:
             out.append(Node(span=d.span, kind=d.kind, id=node_id, text=d.text, lane=d.lane,
                             number=num, index=d.index, auto_id=auto, id_span=d.id_span,
                             text_span=d.text_span, attributes=tuple(d.attributes),
-                            branches=tuple(d.branches), goto=d.goto))
+                            branches=tuple(d.branches), goto=d.goto, timeout=d.timeout))
         return tuple(out)
 
 
 def _takes_branches(kind: str) -> bool:
     """Whether labelled branches may stand under a node of ``kind``. An end's
     branches are read too, so that they are reported as arrows leaving an end."""
-    return KINDS[kind].branches or KINDS[kind].terminal
+    return KINDS[kind].fans_out or KINDS[kind].terminal
 
 
 def _free_id(candidate: str, taken: set[str]) -> str:
