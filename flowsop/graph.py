@@ -3,8 +3,9 @@
 Nodes are keyed by node ID and carry ``kind``, ``text``, ``lane``, ``order``
 (the step number, None for starts and ends) and ``node`` (the model node, for
 its source span). Edges carry ``label`` (branch labels joined with " / ", or
-None for plain flow), ``labels`` and ``spans`` (where each arrow was written;
-None for the implicit next-node flow). Arrows to IDs that do not exist, and
+None for plain flow), ``labels``, ``roles`` (each arrow's ``Arrow.role``:
+"branch", "stream", "outcome", "timeout" or None) and ``spans`` (where each
+arrow was written; None for the implicit next-node flow). Arrows to IDs that do not exist, and
 arrows written under an end, are left out: they are diagnostics, not flow; so
 is a second declaration of an ID (see ``next_declared``).
 """
@@ -28,7 +29,7 @@ def build_graph(procedure: Procedure) -> nx.DiGraph:
     following = next_declared(procedure)
     # (source, target) -> (labels, spans), gathered first so that a decide with
     # many branches to one target stays linear.
-    edges: dict[tuple[str, str], tuple[list, list]] = {}
+    edges: dict[tuple[str, str], tuple[list, list, list]] = {}
     for node in by_id.values():
         for arrow, target in procedure.successors(node):
             if arrow is None:
@@ -36,13 +37,14 @@ def build_graph(procedure: Procedure) -> nx.DiGraph:
             if target is None or target not in by_id:
                 continue
             # Two branches of one decide to one target: the edge keeps both labels.
-            labels, spans = edges.setdefault((node.id, target), ([], []))
+            labels, spans, roles = edges.setdefault((node.id, target), ([], [], []))
             labels.append(arrow.label if arrow is not None else None)
             spans.append(arrow.span if arrow is not None else None)
+            roles.append(arrow.role if arrow is not None else None)
     g.add_edges_from(
         (u, v, {"label": LABEL_SEPARATOR.join(l for l in labels if l) or None,
-                "labels": tuple(labels), "spans": tuple(spans)})
-        for (u, v), (labels, spans) in edges.items())
+                "labels": tuple(labels), "spans": tuple(spans), "roles": tuple(roles)})
+        for (u, v), (labels, spans, roles) in edges.items())
     return g
 
 

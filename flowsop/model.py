@@ -100,6 +100,13 @@ class Node:
         """This node's row of ``KINDS``."""
         return KINDS[self.kind]
 
+    @property
+    def arrows(self) -> tuple[Arrow, ...]:
+        """Every arrow written under the node, in file order of kind:
+        branches (or streams, outcomes), its one next arrow, its timeout."""
+        return (*self.branches, *((self.goto,) if self.goto else ()),
+                *((self.timeout,) if self.timeout else ()))
+
     def attrs(self, key: str) -> list[str]:
         return [a.value for a in self.attributes if a.key == key]
 

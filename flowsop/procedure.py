@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import KINDS, Kind, Meta, Node, Procedure, next_review
 from .core.durations import format_minutes, read_duration
@@ -104,6 +104,9 @@ class NumberedProcedure:
     edges: tuple[tuple[str, str, str | None], ...] = ()
     calls: tuple[str, ...] = ()
     total_minutes: float | None = None
+    #: (source id, target id) → the role of the arrows behind that edge
+    #: ("branch", "stream", "outcome", "timeout"; absent for plain flow).
+    edge_roles: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def triggers(self) -> list[Item]:
@@ -151,7 +154,9 @@ def number_procedure(procedure: Procedure, graph, *, titles: dict[str, str] | No
     return NumberedProcedure(
         id=procedure.id, title=procedure.title, meta=procedure.meta, path=procedure.path,
         items=tuple(items), lanes=lanes, next_review=next_review(procedure.meta, defaults),
-        edges=edges, calls=tuple(dict.fromkeys(n.text for n in nodes if n.info.calls)),
+        edges=edges, edge_roles={(u, v): r for u, v, d in graph.edges(data=True)
+                                 for r in [next((x for x in d.get("roles", ()) if x), None)] if r},
+        calls=tuple(dict.fromkeys(n.text for n in nodes if n.info.calls)),
         total_minutes=sum(minutes) if minutes else None)
 
 

@@ -30,10 +30,9 @@ def dead_end(ctx: Context) -> Findings:
     How to silence: add an end after it, or `-> TARGET`.
     """
     flow = ctx.flow
-    if not flow.ends:
-        return  # missing-end alone
     for node in ctx.procedure.nodes:
-        if node.info.terminal or node.info.branches or ctx.procedure.successors(node):
+        # A decide or parallel without arrows is decision- or parallel-branches.
+        if node.info.terminal or node.info.fans_out or ctx.procedure.successors(node):
             continue
         if flow.starts and node.id not in flow.reachable:
             continue  # reported only as unreachable

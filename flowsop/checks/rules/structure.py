@@ -63,8 +63,7 @@ def undefined_target(ctx: Context) -> Findings:
     for node in ctx.procedure.nodes:
         if node.info.terminal:
             continue  # arrows under an end are end-has-next
-        arrows = node.branches if node.info.branches else (node.goto,) if node.goto else ()
-        for arrow in arrows:
+        for arrow in node.arrows:
             if arrow.target not in ids:
                 close = get_close_matches(arrow.target, list(ids), n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "declare it, as in 'step ID: TEXT'"
@@ -175,6 +174,8 @@ def duplicate_branch(ctx: Context) -> Findings:
     for node in ctx.procedure.nodes:
         seen: dict[str, int] = {}
         for arrow in node.branches:
+            if arrow.label is None:
+                continue  # an unnamed stream of a parallel
             key = arrow.label.casefold()
             if key in seen:
                 yield Finding(arrow.span, f"the branch '{arrow.label}' is already listed on line "
@@ -205,7 +206,7 @@ def end_has_next(ctx: Context) -> Findings:
     for node in ctx.procedure.nodes:
         if not node.info.terminal:
             continue
-        for arrow in (*node.branches, *((node.goto,) if node.goto else ())):
+        for arrow in node.arrows:
             yield Finding(arrow.span, f"{describe(node)} is an outcome and cannot go on",
                           "remove the arrow, or make the node a step")
 
