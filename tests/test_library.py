@@ -319,6 +319,10 @@ OUTLINE_CASES = {
     "invalid YAML": "---\ntitle: [unclosed\nid: x\n---\nstart: A.\n",
     "anchors": "---\nid: &a x\ntitle: *a\n---\nstart: A.\n",
     "generated ids": "step: A.\nstep step-1: B.\nstep: C.\ndecide: Q?\n  yes -> step-1-2\n",
+    "parallel, join, wait, outcomes": "start:\nparallel p: P.\n  a -> x\n  -> y\nstep x: X.\n"
+                                      "  when ready -> j\nstep y: Y.\njoin j: J.\n"
+                                      "wait w: W.\n  note: n\n  timeout: 2 days -> c\n"
+                                      "call c: other\n  ok -> e\n  failed -> x\nend e:\n",
 }
 
 
@@ -329,7 +333,7 @@ def model(procedure):
     return (procedure.id, meta.title, meta.scope_begins, meta.scope_ends, meta.has_scope, spans,
             procedure.body_found, procedure.line_count,
             [(n.kind, n.id, n.auto_id, n.text, n.number, n.index, n.span, n.id_span,
-              n.text_span, n.goto, n.branches) for n in procedure.nodes])
+              n.text_span, n.goto, n.branches, n.timeout) for n in procedure.nodes])
 
 
 @pytest.mark.parametrize("text", OUTLINE_CASES.values(), ids=OUTLINE_CASES.keys())
@@ -348,7 +352,11 @@ LINES = ["start: A.", "step: B.", "step s: C.", "decide d: Q?", "call: other", "
          "end: E.", "end e: F.", "  yes -> s", "  no -> e", "  'a b' -> d", "  -> s", "-> e",
          "  -> not valid", "lane Desk", "lane", "# note", "# flowsop: ignore[x]", "  note: n",
          "  link: l", "  note d: x", "bogus", "stpe: x", "step:", "", "   ", "\tstep t: T.",
-         "step a b: c", "x -> y -> z", "  duration: 5 min"]
+         "step a b: c", "x -> y -> z", "  duration: 5 min",
+         # the constructs of 0.2: parallel work, waits, labelled arrows, call outcomes
+         "parallel p: Work at once.", "join j: Both done.", "wait w: Wait for it.",
+         "  timeout: 2 days -> s", "  timeout: soon", "  timeout x: 1 h -> s", "  timeout: 1 h -> 9",
+         "  when it is done -> e", "  done -> s", "  -> j", "start:", "end:", "call k: other-proc"]
 FRONTS = ["", "---\nid: pid\n---\n", "---\ntitle: T\nscope:\n  begins: B\n  ends: E\n---\n",
           "---\nid: 1bad\n---\n", "---\n", "---\ntitle: 'a: b'\n---\n"]
 

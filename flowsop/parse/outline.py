@@ -82,9 +82,9 @@ def _nodes(body: str, first_line: int, t: dict) -> tuple[Node, ...]:
         line += body.count("\n", at, m.start() + 1)
         at = m.start() + 1
         indent, head, text = m.group(1), m.group(2), m.group(3)
-        if not text.strip():
-            continue  # a syntax error: the parser makes no node of it
         word, *rest = head.rstrip(" \t:").split()
+        if not text.strip() and not KINDS[word].empty_text:
+            continue  # a syntax error: the parser makes no node of it
         col = len(indent) + 1
         node_id = rest[0] if rest else None
         id_span = None
@@ -93,15 +93,17 @@ def _nodes(body: str, first_line: int, t: dict) -> tuple[Node, ...]:
             id_span = Span(line, i, line, i + len(node_id))
         text_col = col + len(head)
         below = body[m.end():matches[k + 1].start() if k + 1 < len(matches) else len(body)]
-        goto, branches = _arrows(below, line, word, t) if "->" in below else (None, ())
+        goto, branches, timeout = _arrows(below, line, word, t) if "->" in below \
+            else (None, (), None)
+        text_span = Span(line, text_col, line, text_col + len(text)) if text.strip() else None
         drafts.append((Span(line, col, line, col + len(word)), word, node_id, id_span,
-                       text.strip(), Span(line, text_col, line, text_col + len(text)),
-                       goto, branches))
+                       text.strip(), text_span, goto, branches, timeout))
     # IDs and numbers exactly as the parser gives them (see body._Builder.nodes).
     taken = {d[2] for d in drafts if d[2] is not None}
     counters: dict[str, int] = {}
     out, count = [], 0
-    for index, (span, kind, node_id, id_span, text, text_span, goto, branches) in enumerate(drafts):
+    for index, (span, kind, node_id, id_span, text, text_span, goto, branches,
+                timeout) in enumerate(drafts):
         counters[kind] = counters.get(kind, 0) + 1
         auto = node_id is None
         if auto:
@@ -113,16 +115,17 @@ def _nodes(body: str, first_line: int, t: dict) -> tuple[Node, ...]:
             num = count
         out.append(Node(span=span, kind=kind, id=node_id, text=text, lane=None, number=num,
                         index=index, auto_id=auto, id_span=id_span, text_span=text_span,
-                        branches=branches, goto=goto))
+                        branches=branches, goto=goto, timeout=timeout))
     return tuple(out)
 
 
 def _arrows(below: str, node_line: int, kind: str, t: dict):
-    """The ``-> TARGET`` and branches under a node, attached as the parser
-    attaches them (see body._Builder.on_goto and on_branch): a lane, an
-    unknown keyword or an unreadable line ends the node; attributes and
-    comments do not."""
-    goto, branches, phase = None, [], "attrs"
+    """The arrows under a node (its goto, branches and timeout), attached as
+    the parser attaches them (``body._Builder.on_goto``, ``on_branch``,
+    ``one_next`` and ``timeout``): a lane, an unknown keyword or an unreadable
+    line ends the node; attributes and comments do not."""
+    info = KINDS[kind]
+    goto, branches, timeout, phase, timeout_seen = None, [], None, "attrs", False
     for offset, raw in enumerate(below.split("\n")[1:], 1):
         stripped = raw.lstrip(" \t")
         if not stripped or t["COMMENT"].match(stripped):
@@ -133,41 +136,80 @@ def _arrows(below: str, node_line: int, kind: str, t: dict):
         number = node_line + offset
         arrow = t["ARROW"].match(stripped)
         if arrow is not None:
-            if KINDS[kind].branches or goto is not None:
+            if info.branches:
+                continue
+            if info.streams:
+                stream = _arrow(stripped, number, col, "", arrow.end(), None, "stream")
+                if stream is not None:
+                    branches.append(stream)
+                phase = "branches"
+                continue
+            if goto is not None or branches or phase == "done":
                 continue
             goto = _arrow(stripped, number, col, "", arrow.end(), None)
             phase = "done"
             continue
         head = t["HEAD"].match(stripped)
         if head is not None:
-            if head.group(0).rstrip(" \t:").split()[0] in ATTRIBUTE_KEYS:
-                continue
-            break  # an unknown keyword ends the node
+            key, *has_id = head.group(0).rstrip(" \t:").split()
+            if key not in ATTRIBUTE_KEYS:
+                break  # an unknown keyword ends the node
+            if key == "timeout" and not has_id and phase == "attrs" and info.waits \
+                    and not timeout_seen:
+                value = stripped[head.end():].rstrip()
+                if value.strip():
+                    timeout_seen = True
+                    timeout = _timeout(value, number, col, col + head.end())
+            continue
         label = t["LABEL"].match(stripped)
         if label is None:
             break  # a line the parser cannot read ends the node
         text = label.group(0).strip()
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
             text = text[1:-1].strip()
-        if not _takes_branches(kind) or phase == "done" or not text:
+        if not text:
             continue
         after = t["ARROW"].match(stripped, label.end())
-        branch = _arrow(stripped, number, col, label.group(0), after.end(), text)
+        outcome = info.calls and ID_RE.match(text) and goto is None
+        if not (_takes_branches(kind) or outcome):
+            if goto is not None or branches or phase == "done":
+                continue
+            goto = _arrow(stripped, number, col, label.group(0), after.end(), text)
+            phase = "done"
+            continue
+        if phase == "done":
+            continue
+        role = "stream" if info.streams else "outcome" if outcome else "branch"
+        branch = _arrow(stripped, number, col, label.group(0), after.end(), text, role)
         if branch is not None:
             branches.append(branch)
         phase = "branches"
-    return (goto if goto else None), tuple(branches)
+    return (goto if goto else None), tuple(branches), timeout
+
+
+def _timeout(value: str, line: int, col: int, value_col: int) -> Arrow | None:
+    """``timeout: DURATION -> TARGET`` as ``body._Builder.timeout`` reads it."""
+    duration, arrow, target = value.partition("->")
+    if not arrow or not duration.strip() or not target.strip():
+        return None
+    at = value_col + value.index("->") + 2
+    at += len(value[at - value_col:]) - len(value[at - value_col:].lstrip())
+    target = target.strip()
+    if not ID_RE.match(target):
+        return None
+    return Arrow(Span(line, col, line, value_col), target, Span(line, at, line, at + len(target)),
+                 f"after {duration.strip()}", role="timeout")
 
 
 def _arrow(stripped: str, line: int, col: int, label_raw: str, target_at: int,
-           label: str | None) -> Arrow | None:
+           label: str | None, role: str | None = None) -> Arrow | None:
     target = stripped[target_at:].strip()
     if not target or not ID_RE.match(target):
         return None  # a syntax error: no arrow
     first = len(label_raw) if label is not None else target_at
     at = col + target_at
     return Arrow(Span(line, col, line, col + first), target, Span(line, at, line, at + len(target)),
-                 label)
+                 label, role)
 
 
 # ------------------------------------------------------------------ title page
