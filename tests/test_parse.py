@@ -276,9 +276,19 @@ def test_an_arrow_under_a_decide_is_syntax():
     assert [f for f in found(text) if f[0] == "syntax"] == [("syntax", 5, 3)]
 
 
-def test_a_branch_under_a_step_is_syntax():
-    text = "start: s\nstep: a\n  yes -> e\nend e: e\n"
-    assert [f for f in found(text) if f[0] == "syntax"] == [("syntax", 3, 3)]
+def test_a_labelled_arrow_under_a_step_is_its_next_arrow():
+    loaded = load("start: s\nstep: a\n  when it is done -> e\nstep: b\nend e: e\n")
+    step = loaded.procedure.by_id["step-1"]
+    assert (step.goto.label, step.goto.target, step.branches) == ("when it is done", "e", ())
+    assert not [d for d in loaded.diagnostics if d.rule == "syntax"]
+
+
+def test_a_second_arrow_under_a_step_is_syntax_and_names_decide_and_parallel():
+    loaded = load("start: s\nstep: a\n  yes -> e\n  -> e\nend e: e\n")
+    errors = [d for d in loaded.diagnostics if d.rule == "syntax"]
+    assert [(d.line, d.column) for d in errors] == [(4, 3)]
+    assert "second arrow under one step" in errors[0].message
+    assert "'decide'" in errors[0].hint and "'parallel'" in errors[0].hint
 
 
 def test_a_branch_under_an_end_is_end_has_next():
@@ -434,7 +444,7 @@ def test_generated_id_is_kind_and_ordinal():
 
 BASE = "start: s\nstep a: x\n\tyes -> zz\n  -> nowhere\nend e: e"
 # (rule, line, column) of BASE's diagnostics: the tab counts one column.
-BASE_FOUND = [("syntax", 3, 2), ("undefined-target", 4, 6)]
+BASE_FOUND = [("undefined-target", 3, 9), ("syntax", 4, 3)]
 
 
 @pytest.mark.parametrize("variant", [
