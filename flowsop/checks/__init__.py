@@ -12,12 +12,13 @@ from typing import Iterable
 from ..diagnostics import Diagnostic, Severity
 from ..model import Procedure
 from .rules import durations, flow, links, metadata, parse_rules, render_rules, structure, style
-from .rules import config_rules, library, overlap
+from .rules import config_rules, fallthrough, lanes, library, overlap, parallel
 from .base import DOC_SECTIONS, Context, LibraryContext, Rule
 
 RULES: dict[str, Rule] = {r.name: r for r in (
     parse_rules.SYNTAX,
     parse_rules.FRONT_MATTER,
+    parse_rules.EMPTY_TEXT,
     config_rules.CONFIG,
     structure.duplicate_id.rule,
     structure.undefined_target.rule,
@@ -29,6 +30,9 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     structure.decision_branches.rule,
     structure.duplicate_branch.rule,
     structure.end_has_next.rule,
+    parallel.parallel_branches.rule,
+    fallthrough.implicit_fallthrough.rule,
+    lanes.lane_case.rule,
     links.unsafe_link.rule,
     metadata.missing_metadata.rule,
     metadata.invalid_metadata.rule,
@@ -45,6 +49,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     library.call_cycle.rule,
     library.duplicate_procedure.rule,
     library.path_escape.rule,
+    library.call_outcomes.rule,
     render_rules.ENGINE,
     render_rules.UNSUPPORTED_SCRIPT,
     render_rules.TOO_LARGE,

@@ -47,9 +47,9 @@ def rule(name: str, severity: Severity, stage: str = "procedure"):
     return mark
 
 
-def parse_rule(name: str, doc: str) -> Rule:
+def parse_rule(name: str, doc: str, severity: Severity = Severity.ERROR) -> Rule:
     """A rule whose diagnostics come from the parse stage (no check function)."""
-    return Rule(name, Severity.ERROR, "parse", None, inspect.cleandoc(doc))
+    return Rule(name, severity, "parse", None, inspect.cleandoc(doc))
 
 
 def render_rule(name: str, severity: Severity, doc: str) -> Rule:

@@ -227,3 +227,52 @@ def _shortest(graph, source: str, target: str, within: set) -> list[str]:
         path.append(node)
         node = parent.get(node)
     return path[::-1]
+
+
+@rule("call-outcomes", Severity.WARNING, stage="library")
+def call_outcomes(ctx: LibraryContext) -> LibraryFindings:
+    """A call branches on the called procedure's outcomes, but not on all of them.
+
+    What it finds: a `call:` with arrows named by the called procedure's end
+    ids (`delivered -> book`) that leaves out one of its ends, at the call; or
+    an arrow named by an end the called procedure does not have, at that
+    arrow, with the ends it does have.
+
+    Why it matters: when the called procedure ends the way nobody listed, the
+    technician has no next step; an arrow named by an end that does not exist
+    is never taken.
+
+    Incorrect:
+        call order: order-parts
+          delivered -> book
+
+    Correct:
+        call order: order-parts
+          delivered -> book
+          cancelled -> tell_client
+
+    How to silence: add an arrow for each end of the called procedure, or
+    rename the arrow after an end it has.
+    """
+    if not ctx.complete:
+        return
+    for procedure in ctx.procedures:
+        for node in procedure.nodes:
+            outcomes = [b for b in node.branches if b.role == "outcome"]
+            called = ctx.by_id.get(node.text) if node.info.calls and outcomes else None
+            if not called or len(called) != 1:
+                continue  # undefined-procedure or duplicate-procedure say why
+            ends = [n.id for n in called[0].nodes if n.info.terminal]
+            for arrow in outcomes:
+                if arrow.label not in ends:
+                    close = get_close_matches(arrow.label, ends, n=1, cutoff=0.6)
+                    yield procedure, Finding(
+                        arrow.span, f"'{node.text}' has no end '{arrow.label}'",
+                        f"did you mean '{close[0]}'?" if close
+                        else f"its ends are {', '.join(repr(e) for e in ends) or 'none'}")
+            missing = [e for e in ends if e not in {a.label for a in outcomes}]
+            if missing:
+                yield procedure, Finding(
+                    node.span, f"the call to '{node.text}' does not say where to go when it "
+                               f"ends at {', '.join(repr(e) for e in missing)}",
+                    f"add '{missing[0]} -> TARGET' under the call")

@@ -243,7 +243,7 @@ def _triggers(p: Procedure) -> list[tuple[object, str]]:
     """The scope's beginning, or else the start texts: (span, text)."""
     if p.meta.scope_begins:
         return [(p.meta.span_of("scope.begins"), p.meta.scope_begins)]
-    return [(n.text_span or n.span, n.text) for n in p.nodes if n.info.entry]
+    return [(n.text_span or n.span, n.text) for n in p.nodes if n.info.entry and n.text]
 
 
 def _trigger_span(p: Procedure):

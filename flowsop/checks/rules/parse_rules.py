@@ -2,6 +2,7 @@
 produces their diagnostics while it reads the file. Listed here so that they
 are documented, selectable and ignorable like every other rule."""
 
+from ...diagnostics import Severity
 from ..base import parse_rule
 
 SYNTAX = parse_rule("syntax", """
@@ -50,3 +51,28 @@ FRONT_MATTER = parse_rule("front-matter", """
 
     How to silence: correct the front matter; this rule cannot be turned off.
     """)
+
+EMPTY_TEXT = parse_rule("empty-text", """
+    A start or an end without text.
+
+    What it finds: `start:` or `end:` with nothing after the colon, at its
+    keyword. The node is kept (so nothing else is reported because of it);
+    the chart shows START or END alone.
+
+    Why it matters: a start says what event begins the procedure, an end what
+    outcome it reaches; the scope on the title page and the written SOP's
+    "the procedure ends: ..." read from them. Many diagrams other tools draw
+    leave them blank: they import cleanly, and this warning says what to add.
+
+    Incorrect:
+        start:
+        step: Open the ticket in the PSA.
+        end:
+
+    Correct:
+        start: A client calls the service desk.
+        step: Open the ticket in the PSA.
+        end: The ticket is open and assigned.
+
+    How to silence: write the event or the outcome after the colon.
+    """, Severity.WARNING)
