@@ -51,6 +51,9 @@ class Diagnostic:
     rule: str
     message: str
     hint: str | None = field(default=None, compare=False)
+    #: Where the syntax error is that this diagnostic only follows from (a
+    #: dropped node): it is listed right after that error, and marked so.
+    consequence_of: Span | None = field(default=None, compare=False)
 
     @property
     def line(self) -> int:
@@ -61,7 +64,10 @@ class Diagnostic:
         return self.span.column
 
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.rule, self.message)
+        # A consequence sorts right after the error it follows from.
+        cause = self.consequence_of or self.span
+        return (self.path, cause.line, cause.column, self.consequence_of is not None,
+                self.span.line, self.span.column, self.rule, self.message)
 
     def to_json(self) -> dict:
         out = {
@@ -74,6 +80,9 @@ class Diagnostic:
         }
         if self.hint:
             out["hint"] = self.hint
+        if self.consequence_of is not None:
+            out["consequence_of"] = {"line": self.consequence_of.line,
+                                     "column": self.consequence_of.column}
         return out
 
 
@@ -123,6 +132,9 @@ def format_text(d: Diagnostic, source_lines: list[str] | None = None,
         lines.append(f"       | {' ' * (col - 1)}{c['caret']}{'^' * width}{c['reset']}")
     if d.hint:
         lines.append(f"       = {c['hint']}hint{c['reset']}: {d.hint}")
+    if d.consequence_of is not None:
+        lines.append(f"       = note: this follows from the error on line "
+                     f"{d.consequence_of.line}; fix that one first")
     return "\n".join(lines)
 
 

@@ -177,6 +177,11 @@ class Procedure:
     #: False when the body could not be located (an unclosed front matter), so
     #: that body rules do not pile up cascading diagnostics.
     body_found: bool = True
+    #: Lines the parser dropped, with its best guess of what was meant:
+    #: (the syntax error's span, the keyword to read instead, or None when the
+    #: node's text was missing). The pipeline uses them to tell which other
+    #: diagnostics only follow from the dropped node.
+    repairs: tuple[tuple[Span, str | None], ...] = field(default=(), compare=False)
 
     @property
     def title(self) -> str:

@@ -27,6 +27,14 @@ from .parse import parse_text, read_source
 from .procedure import NumberedProcedure, number_procedure
 
 
+#: Errors that stop a procedure from being rendered even as a draft: a file
+#: that does not parse (what would be drawn is a guess), a link the checks
+#: refused or a path that leaves the library (the checks are the first line of
+#: defence, the renderers' own link checks the second: a draft keeps both), and
+#: two procedures with one ID (their pages would overwrite each other).
+DRAFT_REFUSED = frozenset({"syntax", "unsafe-link", "path-escape", "duplicate-procedure"})
+
+
 @dataclass
 class Loaded:
     """A procedure with its graph and every diagnostic found on it."""
@@ -42,6 +50,14 @@ class Loaded:
     def ok(self) -> bool:
         return not any(d.severity.value == "error" for d in self.diagnostics)
 
+    @property
+    def drawable(self) -> bool:
+        """Can be drawn as a draft despite its errors (``render(..., draft=True)``):
+        it parses (no ``syntax`` error), has nodes, and none of its errors is
+        one that rendering must never get past (``DRAFT_REFUSED``)."""
+        return bool(self.procedure.nodes) and self.procedure.body_found and not any(
+            d.severity.value == "error" and d.rule in DRAFT_REFUSED for d in self.diagnostics)
+
     def number(self, titles: dict[str, str] | None = None,
                defaults: dict | None = None) -> NumberedProcedure:
         """The numbered, renderer-neutral procedure (what every renderer reads)."""
@@ -52,10 +68,13 @@ class Loaded:
         """The procedure in one output format (a name of ``render.formats.FORMATS``):
         text, or bytes for a binary format (``png``, ``pdf``). Options: ``today``,
         ``engine`` ("graphviz-pure" or "dot"), ``link_base``, ``page_suffix``,
-        ``titles``; for ``fragment`` also ``show`` ("chart", "steps", "both",
-        "sop"), ``alt`` and ``caption``. Raises ``ValueError`` for an unknown
-        format or a procedure with errors, ``render.engine.EngineError`` when
-        the layout engine fails."""
+        ``titles``, ``draft``; for ``fragment`` also ``show`` ("chart", "steps",
+        "both", "sop"), ``alt`` and ``caption``. With ``draft=True`` a
+        procedure with errors is rendered anyway, its chart marked (the nodes
+        with errors outlined in red, a note listing the errors) if it is
+        ``drawable``. Raises ``ValueError`` for an unknown format or a procedure
+        with errors (not ``drawable`` ones in draft mode),
+        ``render.engine.EngineError`` when the layout engine fails."""
         return render(self, fmt, **options)
 
 
@@ -63,7 +82,22 @@ def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None
               rules: Iterable[str] | None = None, today: _dt.date | None = None,
               settings: dict | None = None, severities: dict | None = None) -> Loaded:
     """Parse, build the graph and run the procedure rules on ``text``.
-    ``severities`` re-grades rules (from the configuration)."""
+    ``severities`` re-grades rules (from the configuration). Diagnostics that
+    only follow from a line the parser dropped are marked as its consequences."""
+    options = dict(rules=rules, today=today, settings=settings, severities=severities)
+    procedure, graph, diagnostics = _check(text, path, default_id, **options)
+    if procedure.repairs:
+        diagnostics = _mark_consequences(text, path, default_id, procedure, diagnostics,
+                                         options)
+    return Loaded(procedure, graph, tidy(diagnostics), text)
+
+
+#: Dropped lines looked at for consequences: each costs one more parse and check.
+MAX_REPAIRS = 5
+
+
+def _check(text: str, path: str, default_id: str | None, *, rules, today, settings,
+           severities):
     with collector_paused():
         procedure, diagnostics = parse_text(text, path, default_id)
         graph = build_graph(procedure)
@@ -73,7 +107,35 @@ def load_text(text: str, path: str = "<stdin>", *, default_id: str | None = None
     if rules is not None:
         keep = set(rules)
         diagnostics = [d for d in diagnostics if d.rule in keep]
-    return Loaded(procedure, graph, tidy(diagnostics), text)
+    return procedure, graph, diagnostics
+
+
+def _mark_consequences(text, path, default_id, procedure, diagnostics, options):
+    """Check the text again with each dropped line read as the parser guessed
+    it was meant ('stpe:' as 'step:', a missing text filled in): whatever then
+    goes away followed only from that line. Lines keep their numbers, so the
+    diagnostics compare by place."""
+    from dataclasses import replace
+
+    from .parse.body import normalise
+
+    lines = normalise(text).split("\n")
+    marked = list(diagnostics)
+    for span, meant in procedure.repairs[:MAX_REPAIRS]:
+        fixed = list(lines)
+        row = fixed[span.line - 1]
+        if meant is None:
+            fixed[span.line - 1] = row.rstrip() + " …"
+        else:
+            fixed[span.line - 1] = row[:span.column - 1] + meant + row[span.end_column - 1:]
+        _, _, after = _check("\n".join(fixed), path, default_id, **options)
+        remaining = {(d.rule, d.span.line, d.span.column, d.message) for d in after}
+        marked = [replace(d, consequence_of=span)
+                  if d.consequence_of is None and d.rule != "front-matter"
+                  and (d.span.line, d.span.column) != (span.line, span.column)
+                  and (d.rule, d.span.line, d.span.column, d.message) not in remaining
+                  else d for d in marked]
+    return marked
 
 
 def load_file(path: str | Path, display: str | None = None, **kwargs) -> Loaded:
@@ -96,7 +158,7 @@ def collector_paused():
             gc.enable()
 
 
-def render(loaded: Loaded, fmt: str, **options) -> str | bytes:
+def render(loaded: Loaded, fmt: str, *, draft: bool = False, **options) -> str | bytes:
     """``Loaded.render``: number the procedure, lay out its chart if the format
     reads it, and render the one format."""
     from .render import RenderContext
@@ -106,19 +168,34 @@ def render(loaded: Loaded, fmt: str, **options) -> str | bytes:
     if spec is None:
         raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
-    if errors:
-        d = errors[0]
+    if errors and not (draft and loaded.drawable):
+        d = next((e for e in errors if e.rule in DRAFT_REFUSED), errors[0]) if draft else errors[0]
+        why = ("a procedure that does not parse, has no nodes or has this error is not "
+               "rendered, even as a draft" if draft else "a procedure with errors is not rendered")
         raise ValueError(f"{d.path}:{d.line}:{d.column}: {d.message} ({len(errors)} error(s); "
-                         "a procedure with errors is not rendered)")
+                         f"{why})")
     # Another format's options are accepted and unused, as 0.1 did.
     taken = {k for f in FORMATS.values() for k in f.options}
     extra = {k: options.pop(k) for k in taken & options.keys()}
     extra = {k: v for k, v in extra.items() if k in spec.options}
     titles = options.pop("titles", None) or loaded.titles
-    ctx = RenderContext(**options)
+    ctx = RenderContext(**options, **(draft_options(loaded) if errors else {}))
     numbered = number_procedure(loaded.procedure, loaded.graph, titles=titles)
     if spec.chart:
         from .render.chart import render_svg
         ctx.svg = render_svg(numbered, ctx)
+    if fmt == "dot" and ctx.draft:  # the DOT the chart is laid out from, marks included
+        from .render.chart import render_chart
+        data = render_chart(numbered, ctx, "dot")
+        return data.decode("utf-8")
     data = render_format(numbered, fmt, ctx, **extra)
     return data if spec.binary else data.decode("utf-8")
+
+
+def draft_options(loaded: Loaded) -> dict:
+    """The ``RenderContext`` fields of a draft of ``loaded``: ``draft``, and
+    where its errors are (``render.draft.locate``)."""
+    from .render.draft import locate
+
+    defects, problems = locate(loaded.procedure, loaded.diagnostics)
+    return {"draft": True, "defects": defects, "problems": problems}

@@ -580,3 +580,30 @@ def test_the_prebuilt_tables_parse_exactly_as_tables_built_from_the_grammar(monk
     assert len(texts) > 100 and from_tables == from_grammar
     # The two parsers really came from different places.
     assert prebuilt is not built and lalr_tables.LARK_VERSION == lark.__version__
+
+
+# ------------------------------------------------------------------ one typo, one error first
+
+def test_what_follows_from_a_dropped_node_is_marked_and_listed_after_it():
+    text = ("start: A user calls.\nstpe check: Check the account.\n  -> done\n"
+            "decide ok: Is it unlocked?\n  yes -> done\n  no -> check\nend done: Done.\n")
+    found = [(d.rule, d.line, d.column, d.consequence_of and d.consequence_of[:2])
+             for d in load(text).diagnostics if d.rule != "missing-metadata"]
+    assert found == [("syntax", 2, 1, None), ("syntax", 3, 3, (2, 1)),
+                     ("undefined-target", 6, 9, (2, 1))]
+    as_json = [d.to_json() for d in load(text).diagnostics if d.rule == "undefined-target"]
+    assert as_json[0]["consequence_of"] == {"line": 2, "column": 1}
+
+
+def test_an_independent_error_is_not_a_consequence():
+    text = ("start: A user calls.\nstpe check: Check the account.\n"
+            "step: Look it up.\n  -> nowhere\nend done: Done.\n")
+    found = {d.rule: d.consequence_of for d in load(text).diagnostics}
+    assert found["undefined-target"] is None
+
+
+def test_a_start_without_text_is_kept_and_nothing_cascades():
+    loaded = load("start:\nstep: Open the ticket.\nend: Done.\n")
+    assert [(d.rule, d.line) for d in loaded.diagnostics if d.rule != "missing-metadata"] == \
+        [("empty-text", 1)]
+    assert loaded.procedure.nodes[0].kind == "start"

@@ -165,7 +165,8 @@ def parse_text(text: str, path: str = "<stdin>", default_id: str | None = None
                              "matter: 'id: my-procedure'")
     procedure = Procedure(path=path, id=proc_id, meta=meta, nodes=builder.nodes(),
                           lanes=tuple(builder.lanes), comments=tuple(builder.comments),
-                          line_count=text.count("\n") + 1, body_found=builder.body_found)
+                          line_count=text.count("\n") + 1, body_found=builder.body_found,
+                          repairs=tuple(builder.repairs))
     return procedure, builder.diagnostics
 
 
@@ -179,6 +180,7 @@ class _Builder:
         self.lane: str | None = None
         self.current: _NodeDraft | None = None
         self.body_found = True
+        self.repairs: list[tuple[Span, str | None]] = []
 
     # -- diagnostics
     def syntax(self, span: Span, message: str, hint: str | None = None) -> None:
@@ -244,6 +246,9 @@ class _Builder:
         else:
             self.current = None
             self.syntax(span, f"unknown keyword '{word}'", _keyword_hint(word))
+            meant = _meant_keyword(word)
+            if meant in NODE_KINDS:
+                self.repairs.append((span, meant))
 
     def on_node(self, line: _Line, kind: str, span: Span) -> None:
         self.current = None
@@ -256,6 +261,7 @@ class _Builder:
         elif not text:
             what = "the called procedure's ID" if kind == "call" else f"the {kind}'s text"
             self.syntax(Span.of_token(line.first), f"expected {what} after '{kind}:'")
+            self.repairs.append((Span.of_token(line.first), None))
             return
         if kind == "call" and not ID_RE.match(text):
             self.syntax(Span.of_token(line.text), f"'{text}' is not a procedure ID",
@@ -446,6 +452,14 @@ def _free_id(candidate: str, taken: set[str]) -> str:
     while f"{candidate}-{n}" in taken:
         n += 1
     return f"{candidate}-{n}"
+
+
+def _meant_keyword(word: str) -> str | None:
+    """The keyword a misspelt one most likely is (as the hint suggests it)."""
+    if word.lower() in KEYWORDS:
+        return word.lower()
+    close = get_close_matches(word.lower(), KEYWORDS, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _keyword_hint(word: str) -> str:
