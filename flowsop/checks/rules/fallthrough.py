@@ -14,7 +14,8 @@ def implicit_fallthrough(ctx: Context) -> Findings:
     What it finds: a node with no arrow under it, so that the flow goes on to
     the next line's node, when that next node is also where another branch of
     a decide (or another stream of a parallel, or another outcome of a call)
-    goes, and the node is on the way from the decide to it. This is how a
+    goes, and the node is on the way from the decide to it (on lines between
+    the two). This is how a
     forgotten `-> TARGET` at the end of one branch reads: the branch runs on
     into the next branch. (C compilers warn about the same mistake in a
     `switch`.)
@@ -42,27 +43,29 @@ def implicit_fallthrough(ctx: Context) -> Findings:
     """
     procedure, graph = ctx.procedure, ctx.graph
     by_id = procedure.by_id
-    # Where each fan-out's arrows lead: target id -> [(fan-out node, arrow)].
+    # Where each fan-out's forward arrows lead: target id -> [(fan-out, arrow)].
+    # (An arrow back up the file is a loop: flowing into its target from the
+    # line above is how a loop is entered, not a forgotten arrow.)
     fan_in: dict[str, list] = {}
     for node in by_id.values():
         if len(node.branches) >= 2:
             for arrow in node.branches:
-                fan_in.setdefault(arrow.target, []).append((node, arrow))
+                target = by_id.get(arrow.target)
+                if target is not None and target.index > node.index:
+                    fan_in.setdefault(arrow.target, []).append((node, arrow))
     for node in by_id.values():
         if node.info.terminal or node.branches or node.goto is not None:
-            continue
-        after = procedure.successors(node)
-        if not after or after[0][0] is not None:
             continue
         target = _implicit_target(graph, node.id)
         if target is None or target not in fan_in:
             continue
-        ancestors = _ancestors_avoiding(graph, node.id, target)
+        into = by_id[target]
         for fan, arrow in fan_in[target]:
-            if fan.id == node.id or not any(a.target != target and a.target in ancestors
-                                            for a in fan.branches):
+            if fan.id == node.id or not fan.index < node.index < into.index:
                 continue
-            into = by_id[target]
+            starts = [a.target for a in fan.branches if a.target != target]
+            if not _reaches(graph, by_id, starts, node.id, fan.index, into.index):
+                continue
             what = (f"stream '{arrow.label}'" if fan.info.streams and arrow.label
                     else "a stream" if fan.info.streams
                     else f"branch '{arrow.label}'" if fan.info.branches
@@ -81,12 +84,18 @@ def _implicit_target(graph, node_id: str) -> str | None:
     return None
 
 
-def _ancestors_avoiding(graph, node_id: str, avoid: str) -> set[str]:
-    """``node_id`` and every node from which it is reached without passing ``avoid``."""
-    seen, stack = {node_id}, [node_id]
+def _reaches(graph, by_id, starts, goal: str, low: int, high: int) -> bool:
+    """Whether ``goal`` is reached from one of ``starts`` through nodes that
+    stand, in the file, between the fan-out (``low``) and the node fallen into
+    (``high``): the other branches' own lines. Linear in that window."""
+    seen = {s for s in starts if s in by_id and low < by_id[s].index < high}
+    stack = list(seen)
     while stack:
-        for parent in graph.predecessors(stack.pop()):
-            if parent != avoid and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
+        current = stack.pop()
+        if current == goal:
+            return True
+        for child in graph.successors(current):
+            if child not in seen and low < by_id[child].index < high:
+                seen.add(child)
+                stack.append(child)
+    return False

@@ -69,7 +69,7 @@ def _with_recovery(procedure: Procedure, graph: nx.DiGraph) -> nx.DiGraph:
     being reported unreachable as well. The rendered graph is not changed."""
     following = next_declared(procedure)
     extra = [(n.id, following[n.index]) for n in procedure.by_id.values()
-             if n.info.branches and not n.branches and following[n.index] is not None]
+             if n.info.fans_out and not n.branches and following[n.index] is not None]
     if not extra:
         return graph
     graph = graph.copy()
