@@ -16,6 +16,15 @@ scenario "not urgent, parts missing, order, book again" must still exist.
 Two labelled branches of one decision are two scenarios, even where they
 lead to the same node; they share that edge's single pass round a loop.
 
+A parallel is one unit: a walk goes from the fork through every stream, one
+after the other in the order written, to the join, never through an
+interleaving of their steps (the order in which work done at the same time
+is done says nothing a reviewer tests). The walk keeps a *context*, the
+stack of (parallel, stream) it is inside; arriving at the stream's join
+starts the next stream, and the last one goes on from the join. A
+scenario's choices inside the streams multiply like decisions in a row; its
+time counts the longest stream of each parallel, not their sum.
+
 Counting needs no listing: paths are counted over states (node; back edges
 whose target the path has passed; back edges taken as a loop), keeping only
 back edges whose source can still be reached, so that loops the path has
@@ -44,14 +53,22 @@ class TooComplex(Exception):
     """The loops combine in more ways than ``STATE_BUDGET`` states."""
 
 
+#: The roles of arrows that are a choice of the scenario (which of them was taken).
+CHOICES = ("branch", "outcome", "timeout")
+
+
 @dataclass(frozen=True)
 class Move:
-    """One node of a walk: the item, the branch label taken out of it (None
-    for plain flow and for the outcome), and which visit to it this is."""
+    """One node of a walk: the item, the label of the arrow taken out of it
+    (None for plain flow and for the outcome), which visit to it this is,
+    that arrow's role, and the streams the node is in: (parallel id, stream
+    index) from the outermost parallel in."""
 
     item: Item
     label: str | None
     visit: int = 1
+    role: str | None = None
+    streams: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,10 @@ class Scenario:
 
     @property
     def decisions(self) -> list[Move]:
-        return [m for m in self.moves if m.item.info.branches]
+        """The choices that make this scenario: a decision's branch, a call's
+        outcome, a wait's timeout."""
+        return [m for m in self.moves if m.item.info.branches
+                or (m.label is not None and m.role in CHOICES)]
 
     @property
     def steps(self) -> list[Move]:
@@ -77,8 +97,10 @@ class Scenario:
 
     @property
     def minutes(self) -> float | None:
-        timed = [m.item.minutes for m in self.steps if m.item.minutes]
-        return sum(timed) if timed else None
+        """The time to plan: the steps' durations added up, except that the
+        streams of a parallel run at the same time, so a parallel counts as
+        its longest stream."""
+        return _minutes(self.moves, 0)
 
     @property
     def timed_steps(self) -> int:
@@ -86,20 +108,25 @@ class Scenario:
 
 
 class Paths:
-    """The paths of one numbered procedure: ``count()`` and ``walks()``."""
+    """The paths of one numbered procedure: ``count()`` and ``walks()``.
+
+    A node of the walk is a key (node id, context), the context being the
+    stack of (parallel id, stream index) it is inside; a procedure without a
+    parallel has only empty contexts."""
 
     def __init__(self, numbered: NumberedProcedure):
         self.items = {i.id: i for i in numbered.items}
-        self.out: dict[str, list[tuple[str | None, str]]] = {
-            i.id: [(n.label, n.target) for n in i.next if n.target in self.items]
-            for i in numbered.items}
-        self.starts = [i.id for i in numbered.items if i.info.entry]
+        self.starts = [(i.id, ()) for i in numbered.items if i.info.entry]
+        self.out = _expand(self.items, self.starts)
         self.back = _back_edges(self.starts, self.out)
         self.live = _live_masks(self.out, self.back)
-        self.into: dict[str, int] = {}       # node → bits of the back edges into it
+        self.into: dict = {}                 # node → bits of the back edges into it
         for (_, target), bit in self.back.items():
             self.into[target] = self.into.get(target, 0) | bit
         self.memo: dict[tuple, int] = {}
+
+    def terminal(self, key) -> bool:
+        return self.items[key[0]].info.terminal
 
     def count(self) -> int:
         """The number of paths from every start to an outcome."""
@@ -107,16 +134,21 @@ class Paths:
 
     def walks(self) -> Iterator[list[tuple[str, str | None]]]:
         """Every path as [(node id, label taken out of it)], starts in file
-        order, branches in file order."""
+        order, branches in file order, streams one after the other."""
+        for walk in self.keyed_walks():
+            yield [(key[0], label) for key, label in walk]
+
+    def keyed_walks(self) -> Iterator[list[tuple[tuple, str | None]]]:
+        """Every path as [((node id, context), label taken out of it)]."""
         for start in self.starts:
             first = self._first(start)
             if not self._count(first):
                 continue
-            path: list[tuple[str, str | None]] = [(start, None)]
+            path: list[tuple[tuple, str | None]] = [(start, None)]
             stack = [iter(self._children(first))]
             while stack:
                 node = path[-1][0]
-                if self.items[node].info.terminal:
+                if self.terminal(node):
                     yield list(path)
                     stack.pop()
                     path.pop()
@@ -161,7 +193,7 @@ class Paths:
             s, expanded = stack.pop()
             if expanded:
                 on_path.discard(s)
-                memo[s] = 1 if self.items[s[0]].info.terminal else \
+                memo[s] = 1 if self.terminal(s[0]) else \
                     sum(memo[c] for _, c in self._children(s))
                 continue
             if s in memo:
@@ -172,7 +204,7 @@ class Paths:
                 raise TooComplex(f"its loops combine in more than {STATE_BUDGET:,} ways")
             on_path.add(s)
             stack.append((s, True))
-            if not self.items[s[0]].info.terminal:
+            if not self.terminal(s[0]):
                 stack.extend((c, False) for _, c in self._children(s) if c not in memo)
         return memo[state]
 
@@ -180,15 +212,45 @@ class Paths:
 def scenarios(numbered: NumberedProcedure, limit: int | None = None) -> Iterator[Scenario]:
     """The scenarios in order; at most ``limit`` of them when given."""
     paths = Paths(numbered)
-    for n, walk in enumerate(paths.walks(), 1):
+    for n, walk in enumerate(paths.keyed_walks(), 1):
         if limit is not None and n > limit:
             return
         visits: dict[str, int] = {}
         moves = []
-        for node, label in walk:
+        for (node, context), label in walk:
             visits[node] = visits.get(node, 0) + 1
-            moves.append(Move(paths.items[node], label, visits[node]))
+            item = paths.items[node]
+            role = next((x.role for x in item.next if x.label == label), None) \
+                if label is not None else None
+            moves.append(Move(item, label, visits[node], role, context))
         yield Scenario(n, tuple(moves))
+
+
+def _minutes(moves, depth: int) -> float | None:
+    """The planned time of ``moves``, all inside the same ``depth`` streams:
+    the moves at this depth add up; a parallel met here counts as its longest
+    stream (its moves follow it, stream by stream)."""
+    total, timed, i = 0.0, False, 0
+    while i < len(moves):
+        m = moves[i]
+        if len(m.streams) <= depth:
+            if m.item.number is not None and m.item.minutes:
+                total += m.item.minutes
+                timed = True
+            i += 1
+            continue
+        fork = m.streams[depth][0]
+        streams: dict[int, list[Move]] = {}
+        while i < len(moves) and len(moves[i].streams) > depth \
+                and moves[i].streams[depth][0] == fork:
+            streams.setdefault(moves[i].streams[depth][1], []).append(moves[i])
+            i += 1
+        longest = [t for t in (_minutes(ms, depth + 1) for ms in streams.values())
+                   if t is not None]
+        if longest:
+            total += max(longest)
+            timed = True
+    return total if timed else None
 
 
 def count_scenarios(numbered: NumberedProcedure) -> int:
@@ -215,7 +277,9 @@ def render_scenarios(numbered: NumberedProcedure, found: list[Scenario], total: 
     lines += [f"{total} scenario{'s' * (total != 1)} of `{numbered.id}`{version}: every way "
               "from a trigger to an outcome, with each loop followed around at most once. "
               "Step numbers are those of the written SOP. Test each scenario in a sandbox "
-              "and tick its lines as you go.", ""]
+              "and tick its lines as you go." +
+              (" Work done at the same time is listed stream by stream; its time is that "
+               "of the longest stream." if any(i.streams for i in numbered.items) else ""), ""]
     triggers = len(numbered.triggers) > 1
     if found:
         lines += ["| scenario |" + (" trigger |" if triggers else "") +
@@ -233,13 +297,37 @@ def render_scenarios(numbered: NumberedProcedure, found: list[Scenario], total: 
                   f"Outcome: {md_escape(s.outcome.text)}  ",
                   f"Expected time: {_time(s)}", ""]
         lane = None
+        context: tuple = ()
         for m in s.moves:
+            lines += _stream_headings(numbered, context, m.streams, md_escape)
+            context = m.streams
             # The role is named where it changes, as a reader hands the work on.
             role = m.item.lane if m.item.lane != lane else None
             lane = m.item.lane
-            lines.append(f"- [ ] {_line(m, role, md_escape)}")
+            lines.append(f"{INDENT * 2 * len(context)}- [ ] {_line(m, role, md_escape)}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+INDENT = "    "   # a nested list in CommonMark and Python-Markdown alike
+
+
+def _stream_headings(numbered: NumberedProcedure, before: tuple, now: tuple,
+                     md_escape) -> list[str]:
+    """The lines that open the streams a move is in and the move before was
+    not: "- At the same time:" for a parallel, then "- Stream 1 (accounts):"."""
+    same = 0
+    while same < min(len(before), len(now)) and before[same] == now[same]:
+        same += 1
+    out = []
+    for depth in range(same, len(now)):
+        fork, index = now[depth]
+        if depth >= len(before) or before[depth][0] != fork:
+            out.append(f"{INDENT * 2 * depth}- At the same time:")
+        label = numbered.item(fork).streams[index].label
+        named = f" ({md_escape(label)})" if label else ""
+        out.append(f"{INDENT * (2 * depth + 1)}- Stream {index + 1}{named}:")
+    return out
 
 
 def _line(m: Move, role: str | None, md_escape) -> str:
@@ -253,7 +341,7 @@ def _line(m: Move, role: str | None, md_escape) -> str:
         text = f"{item.number}. Follow the procedure \"{md_escape(name)}\" (`{item.call_id}`)"
     else:
         text = f"{item.number}. {md_escape(item.text)}"
-    if m.label is not None and item.info.branches:
+    if m.label is not None and (item.info.branches or m.role in CHOICES):
         text += f" → {md_escape(m.label)}"
     notes = [md_escape(role)] if role else []
     if item.duration and item.number is not None:
@@ -278,6 +366,53 @@ def _ordinal(n: int) -> str:
 
 
 # ------------------------------------------------------------------ graph helpers
+
+def _expand(items: dict[str, Item], starts: list[tuple]) -> dict[tuple, list]:
+    """The walk's graph over (node id, context) keys, from the starts: a
+    parallel leads into its first stream; arriving at a stream's join leads
+    into the next stream, and from the last one on to the join; an arrow
+    back to a parallel the walk is inside leaves that parallel's streams."""
+    forks = {i.id: i.streams for i in items.values() if i.info.streams and i.streams}
+
+    def enter(fork: str, index: int, context: tuple) -> tuple | None:
+        streams = forks[fork]
+        while index < len(streams) and streams[index].first == streams[index].join:
+            index += 1                      # a stream with nothing in it
+        if index == len(streams):
+            join = streams[-1].join
+            return (join, context) if join in items else None
+        return (streams[index].first, (*context, (fork, index)))
+
+    def step(context: tuple, target: str) -> tuple | None:
+        if context:
+            fork, index = context[-1]
+            if target == forks[fork][index].join:
+                if index + 1 < len(forks[fork]):
+                    return enter(fork, index + 1, context[:-1])
+                return (target, context[:-1])
+            for depth, (outer, _) in enumerate(context):
+                if target == outer:
+                    return (target, context[:depth])
+        return (target, context)
+
+    out: dict[tuple, list] = {}
+    queue = list(starts)
+    while queue:
+        key = queue.pop()
+        if key in out:
+            continue
+        node, context = key
+        item = items[node]
+        if node in forks:
+            first = enter(node, 0, context)
+            ways = [(None, first)] if first is not None else []
+        else:
+            ways = [(n.label, step(context, n.target)) for n in item.next if n.target in items]
+            ways = [(label, k) for label, k in ways if k is not None]
+        out[key] = ways
+        queue.extend(k for _, k in ways if k not in out)
+    return out
+
 
 def _back_edges(starts: list[str], out: dict) -> dict[tuple[str, str], int]:
     """Edges into a node still open in a depth-first search from the starts,

@@ -25,8 +25,11 @@ from flowsop.render.formats import FORMATS
 from flowsop.render.mermaid import MAX_EDGES, MAX_TEXT, escape, limits_warning, render_mermaid
 
 HOSTILE = FIXTURES / "embed" / "mermaid-hostile.flow"
+#: Onboarding with a parallel, a join, a wait with a timeout, a labelled arrow
+#: under a step and a call with two outcomes.
+PARALLEL = FIXTURES / "render" / "parallel-wait.flow"
 EXAMPLES = sorted(DIAGRAMS.glob("*.flow"))
-TITLES = {"order-parts": "Order parts that are out of stock"}
+TITLES = {"order-parts": "Order parts that are out of stock", "order-laptop": "Order a laptop"}
 
 
 def numbered(path: Path):
@@ -39,6 +42,51 @@ def numbered(path: Path):
 def test_golden_dispatch():
     got = render_mermaid(numbered(DIAGRAMS / "dispatch-onsite.flow"))
     check_golden("dispatch-onsite.mmd", got)
+
+
+def test_golden_parallel_wait():
+    check_golden("parallel-wait.mmd", render_mermaid(numbered(PARALLEL)))
+
+
+def test_parallel_join_wait_excerpt_written_by_hand():
+    """The fork and the join as trapezoids (wider where the streams are), the
+    wait as a hexagon, its timeout dotted, every label on its arrow."""
+    src = render_mermaid(numbered(PARALLEL))
+    assert 'n4[/"4. Prepare the accounts and the laptop at the same time."\\]' in src
+    assert 'n12[\\"12. The accounts and the laptop are both ready."/]' in src
+    assert 'n8{{"8. Wait for the supplier to deliver the laptop to the office."}}' in src
+    assert '  n8 -.->|"after 3 days"| n10\n' in src
+    assert '  n8 --> n9\n' in src
+    assert '  n4 -->|"accounts"| n5\n  n4 -->|"laptop"| n7\n' in src
+    assert '  n3 -->|"when the HR contact replies"| n2\n' in src
+    assert '  n7 -->|"ordered"| n8\n  n7 -->|"backordered"| n11\n' in src
+    assert src.count("-.->") == 1
+    assert "  class n4 fs_parallel\n  class n12 fs_join\n  class n8 fs_wait\n" in src
+    assert "classDef fs_parallel fill:#1e293b,stroke:#1e293b,color:#ffffff" in src
+
+
+def test_the_newer_kinds_are_declared_only_where_used():
+    src = render_mermaid(numbered(DIAGRAMS / "dispatch-onsite.flow"))
+    assert "classDef fs_step" in src and "classDef fs_unreachable" in src
+    for kind in ("parallel", "join", "wait"):
+        assert f"fs_{kind}" not in src
+
+
+def test_newer_kinds_keep_hostile_text_in_its_quotes():
+    n = numbered_text("start: Go.\nparallel p: Split \"] --> x[\"evil\"] \\] /]\n"
+                      "  \"a |b| -.- c\" -> a\n  -> b\nstep a: A.\n  -> j\nstep b: B.\n"
+                      "join j: Join /] \\] }}\nwait w: Wait {{x}} \"now\"\n"
+                      "  timeout: 2 days -> e\nend e: Done.\n")
+    src = render_mermaid(n)
+    for line in src.splitlines():
+        if re.match(r"\s*n\d+[\[{(]", line):
+            assert line.count('"') == 2, line
+    assert ('  n1[/"1. Split #quot;#93; --#gt; x#91;#quot;evil#quot;#93; #92;#93; /#93;"\\]\n'
+            in src)
+    assert '  n4[\\"4. Join /#93; #92;#93; #125;#125;"/]\n' in src
+    assert '  n5{{"5. Wait #123;#123;x#125;#125; #quot;now#quot;"}}\n' in src
+    assert '  n1 -->|"a #124;b#124; -.- c"| n2\n' in src
+    assert '  n5 -.->|"after 2 days"| n6\n' in src
 
 
 def test_dispatch_excerpt_written_by_hand():
@@ -169,7 +217,7 @@ def drawn(tmp_path_factory):
     config.write_text(json.dumps({"executablePath": browser, "args": [
         "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]}))
-    paths = EXAMPLES + [HOSTILE]
+    paths = EXAMPLES + [HOSTILE, PARALLEL]
     doc = "".join(f"```mermaid\n{render_mermaid(numbered(p))}```\n\n" for p in paths)
     (folder / "all.md").write_text(doc, encoding="utf-8")
     run = subprocess.run([mmdc, "-q", "--no-font-embed", "-j", "2", "-p", str(config),
@@ -216,7 +264,7 @@ def expected_node_text(item) -> str:
 
 
 @needs_mermaid
-@pytest.mark.parametrize("path", EXAMPLES + [HOSTILE], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EXAMPLES + [HOSTILE, PARALLEL], ids=lambda p: p.stem)
 def test_real_mermaid_draws_the_procedure(drawn, path):
     n = numbered(path)
     nodes, clusters, labels, edges, title, desc = drawn_parts(drawn[path])
@@ -249,3 +297,24 @@ def test_real_mermaid_draws_hostile_text_literally(drawn):
         for name, value in el.attrib.items():
             assert not name.rsplit("}", 1)[-1].lower().startswith("on"), name
             assert "javascript:" not in value, (name, value)
+
+
+@needs_mermaid
+def test_real_mermaid_draws_bars_waits_and_a_dotted_timeout(drawn):
+    root = drawn[PARALLEL]
+    kinds = {}
+    for el in root.iter():
+        if local(el) == "g" and "node" in classes(el):
+            kind = next(c for c in classes(el) if c.startswith("fs_"))
+            kinds.setdefault(kind, []).append(text_of(el))
+            if kind in ("fs_parallel", "fs_join", "fs_wait"):
+                # Drawn as a polygon (trapezoid, hexagon), not a rectangle.
+                assert any(local(c) == "polygon" or (local(c) == "path" and c.get("d"))
+                           for c in el.iter()), kind
+    assert kinds["fs_parallel"] == ["4. Prepare the accounts and the laptop at the same time."]
+    assert kinds["fs_join"] == ["12. The accounts and the laptop are both ready."]
+    assert kinds["fs_wait"] == ["8. Wait for the supplier to deliver the laptop to the office."]
+    dotted = [el.get("data-id") for el in root.iter()
+              if local(el) == "path" and el.get("data-edge") == "true"
+              and "edge-pattern-dotted" in classes(el)]
+    assert dotted == ["L_n8_n10_0"]  # the timeout, and only it

@@ -25,7 +25,11 @@ from flowsop.render import RenderContext, chart, dot, svg as svgmod
 from flowsop.render.textmetrics import wrap
 
 HERE = FIXTURES / "render"
-TITLES = {"order-parts": "Order parts", "dispatch-onsite": "Dispatch an on-site technician"}
+TITLES = {"order-parts": "Order parts", "dispatch-onsite": "Dispatch an on-site technician",
+          "order-laptop": "Order a laptop"}
+#: Onboarding with a parallel, a join, a wait with a timeout, a labelled arrow
+#: under a step and a call with two outcomes.
+PARALLEL = HERE / "parallel-wait.flow"
 NS = {"svg": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
@@ -160,6 +164,15 @@ def test_golden_svg(proc_id):
                                                    ctx()))
 
 
+def test_golden_dot_parallel_wait():
+    check_golden("parallel-wait.dot", dot.dot_source(numbered_file(PARALLEL), ctx()))
+
+
+@needs_engine
+def test_golden_svg_parallel_wait():
+    check_golden("parallel-wait.svg", chart.render_svg(numbered_file(PARALLEL), ctx()))
+
+
 # ------------------------------------------------------------------ what the chart shows
 
 def test_kinds_have_their_shapes_and_colours():
@@ -229,6 +242,141 @@ def test_a_loop_to_the_step_just_before_keeps_both_edges():
     # each says which two ways it may be.
     assert sorted(edges) == [("1 → 2; 2 → 1 (no)", []), ("1 → 2; 2 → 1 (no)", ["no"]),
                              ("2 → end (yes)", ["yes"]), ("start → 1", [])]
+
+
+# ------------------------------------------------------------------ parallel, join, wait
+
+def _drawn(n):
+    """(names, nodes by DOT name, {(source id, target id): attrs}) of the DOT."""
+    source = dot.dot_source(n, ctx())
+    names = dot.node_names(n)
+    ids = {v: k for k, v in names.items()}
+    edges = {}
+    for kind, (tail, head), attrs in [s for s in dot_statements(source) if s[0] == "edge"]:
+        reverse = attrs.get("dir", ("", ""))[1] == "back"
+        edges[(ids[head], ids[tail]) if reverse else (ids[tail], ids[head])] = attrs
+    return source, names, nodes(source), edges
+
+
+def _value(attrs, key):
+    kind, value = attrs.get(key, ("", ""))
+    return value[1:-1] if kind == "q" else value
+
+
+def test_parallel_and_join_are_bars_with_the_step_beside_them():
+    n = numbered_file(PARALLEL)
+    _, names, by_name, _ = _drawn(n)
+    for node_id, cells in (("prepare", 2), ("ready", 1)):
+        attrs = by_name[names[node_id]]
+        assert _value(attrs, "shape") == "plain"  # no outline: the table draws the bar
+        label = _value(attrs, "label")
+        bar = re.findall(r'<td port="(s\d+)" width="(\d+)" height="(\d+)" bgcolor="([^"]+)"></td>',
+                         label)
+        # One thick, flat, dark cell per stream, side by side, as wide as the bar together.
+        assert [p for p, *_ in bar] == [f"s{i}" for i in range(cells)]
+        assert all(h == str(dot.BAR_HEIGHT) and c == dot.INK for _, _, h, c in bar)
+        assert sum(int(w) for _, w, _, _ in bar) <= dot.BAR_WIDTH
+        assert int(bar[0][1]) * 10 > int(bar[0][2]) * 20  # far wider than high
+        assert '<td port="bar">' in label
+        # The step's number and text are in the cell to the right of the bar.
+        text = label.split('rowspan="3"', 1)[1]
+        assert text.index("<b>4.</b>" if node_id == "prepare" else "<b>12.</b>") > 0
+    assert "Prepare the accounts and" in _value(by_name[names["prepare"]], "label")
+
+
+def test_streams_leave_the_fork_bar_side_by_side_and_begin_on_one_rank():
+    n = numbered_file(PARALLEL)
+    source, names, _, edges = _drawn(n)
+    assert _value(edges[("prepare", "account")], "tailport") == "s0:s"
+    assert _value(edges[("prepare", "order")], "tailport") == "s1:s"
+    # Arrows into a bar meet its top, arrows out of a join its bottom.
+    assert _value(edges[("complete", "prepare")], "headport") == "bar:n"
+    assert _value(edges[("groups", "ready")], "headport") == "bar:n"
+    assert _value(edges[("image", "ready")], "headport") == "bar:n"
+    assert _value(edges[("ready", "handover")], "tailport") == "bar:s"
+    # Streams are labelled when the author named them, and not pulled straight.
+    assert "accounts" in _value(edges[("prepare", "account")], "label")
+    assert "weight" not in edges[("prepare", "account")]
+    # The first node of each stream on one rank, across the lanes (newrank).
+    same = re.findall(r"\{\s*graph \[rank=same\]\s*((?:n\d+\s*)+)\}", source)
+    assert [s.split() for s in same] == [[names["account"], names["order"]]]
+    # Only edges that meet a bar have ports.
+    bars = {"prepare", "ready"}
+    for (source_id, target_id), attrs in edges.items():
+        assert ("tailport" in attrs or "headport" in attrs) == bool({source_id, target_id} & bars)
+
+
+@needs_engine
+def test_the_drawn_streams_start_level_and_edges_keep_readable_titles():
+    n = numbered_file(PARALLEL)
+    root = parse_svg(chart.render_svg(n, ctx()))
+    groups = node_groups(root)
+
+    def middle(group):  # of the node's outline: nodes of one rank share it
+        points = group.find(".//svg:polygon", NS).get("points").split()
+        ys = [float(p.split(",")[1]) for p in points]
+        return (min(ys) + max(ys)) / 2
+
+    assert middle(groups[n.item("account").label]) == pytest.approx(
+        middle(groups[n.item("order").label]))
+    # The bar is a dark polygon in the node's group, beside its text.
+    fork = groups[n.item("prepare").label]
+    assert any(p.get("fill") == dot.INK for p in fork.iter("{http://www.w3.org/2000/svg}polygon"))
+    assert [t.strip() for t in texts(fork)][:2] == ["4.", "Prepare the accounts and"]
+    titles = [g.find("svg:title", NS).text
+              for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "edge"]
+    # Edges that meet a bar at a port are titled like every other edge.
+    assert "4 → 5 (accounts)" in titles
+    assert "4 → 7 (laptop)" in titles and "6 → 12" in titles and "12 → 13" in titles
+    assert not [t for t in titles if re.search(r"n\d", t)]
+
+
+def test_a_wait_has_its_own_shape_and_a_dashed_timeout():
+    n = numbered_file(PARALLEL)
+    _, names, by_name, edges = _drawn(n)
+    wait = by_name[names["delivery"]]
+    assert _value(wait, "shape") == "box"
+    assert _value(wait, "style") == "rounded,filled" and _value(wait, "peripheries") == "2"
+    assert _value(wait, "fillcolor") not in {
+        _value(a, "fillcolor") for k, a in by_name.items() if k != names["delivery"]}
+    assert _value(wait, "label").startswith('<font point-size="10" color="#0f766e"><b>WAIT</b>')
+    timeout = edges[("delivery", "chase")]
+    assert _value(timeout, "style") == "dashed"
+    assert "after 3 days" in _value(timeout, "label")
+    # Only the timeout is dashed; the wait's plain way on stays straight.
+    assert [k for k, a in edges.items() if "style" in a] == [("delivery", "chase")]
+    assert _value(edges[("delivery", "image")], "weight") == "3"
+
+
+def test_labelled_arrows_and_call_outcomes_show_their_labels():
+    n = numbered_file(PARALLEL)
+    _, _, _, edges = _drawn(n)
+    # "when the HR contact replies -> complete" goes back up: a loop, labelled at its head.
+    back = edges[("ask", "complete")]
+    assert _value(back, "dir") == "back" and "when the HR" in _value(back, "headlabel")
+    assert "ordered" in _value(edges[("order", "delivery")], "label")
+    assert "backordered" in _value(edges[("order", "loaner")], "label")
+    forward = numbered_text(FRONT + "start: Go.\nstep a: Book the visit.\n"
+                            "  when the client confirms the date -> b\nstep x: Other.\n"
+                            "step b: Visit.\nend e: Done.\n")
+    _, _, _, edges = _drawn(forward)
+    assert "when the client" in _value(edges[("a", "b")], "label")
+    assert _value(edges[("a", "b")], "weight") == "3"
+
+
+def test_an_unreachable_bar_pales():
+    loaded = load(FRONT + "start: Go.\nstep a: Do it.\n  -> e\nparallel p: Split the work.\n"
+                  "  -> x\n  -> y\nstep x: X.\n  -> j\nstep y: Y.\njoin j: Both done.\n"
+                  "end e: Done.\n", "t.flow", default_id="t")
+    n = number_procedure(loaded.procedure, loaded.graph, titles=TITLES,
+                         reachable={"start-1", "a", "e"})
+    _, names, by_name, _ = _drawn(n)
+    for node_id in ("p", "j"):
+        bar = _value(by_name[names[node_id]], "label").split("rowspan")[1]
+        assert f'bgcolor="{dot.LANE_LINE}"' in bar and dot.INK not in bar
+    reachable = number_procedure(loaded.procedure, loaded.graph, titles=TITLES)
+    _, names, by_name, _ = _drawn(reachable)
+    assert f'bgcolor="{dot.INK}"' in _value(by_name[names["p"]], "label")
 
 
 def test_lanes_are_clusters_titled_with_the_role():
@@ -355,12 +503,58 @@ def test_author_text_never_becomes_dot_syntax(hostile):
 
 def test_only_allowlisted_attributes_are_emitted(hostile):
     sources = [hostile[1]] + [dot.dot_source(numbered_file(p), ctx())
-                              for p in sorted(DIAGRAMS.glob("*.flow"))]
+                              for p in [*sorted(DIAGRAMS.glob("*.flow")), PARALLEL]]
     for source in sources:
         names = attribute_names(source)
         assert names <= dot.ALLOWED_ATTRIBUTES, names - dot.ALLOWED_ATTRIBUTES
     assert not dot.ALLOWED_ATTRIBUTES & dot.FORBIDDEN_ATTRIBUTES
     assert dot.FORBIDDEN_ATTRIBUTES == {"image", "shapefile", "stylesheet", "fontpath", "imagepath"}
+
+
+HOSTILE_STREAMS = FRONT + """\
+lane Desk "] ; rank=min [shape=box
+start: Go.
+parallel p: Fork <td port="x"> "] \\N & </table> ]]>
+  <b>left</b> "a" -> a
+  "s0:s" -> b
+step a: A <br/> \\G.
+  -> j
+step b: B ; n0 -> n1 [image="/etc/passwd"]
+join j: Join ]] <tr> & \\L
+wait w: Wait for <i>it</i> "now".
+  timeout: 3 days -> esc
+step c: Carry on.
+  when "it" <arrives> \\N -> done
+step esc: Escalate.
+end done: Done.
+"""
+
+
+def test_author_text_in_bars_waits_and_labels_stays_text():
+    n = numbered_text(HOSTILE_STREAMS)
+    source = dot.dot_source(n, ctx())
+    statements = dot_statements(source)
+    assert sorted(names[0] for k, names, _ in statements if k == "node") == \
+        sorted(dot.node_names(n).values())
+    assert len([s for s in statements if s[0] == "edge"]) == len(n.edges)
+    assert attribute_names(source) <= dot.ALLOWED_ATTRIBUTES
+    bare = {"flowsop", "digraph", "subgraph", "graph", "node", "edge", "transparent", "true",
+            "TB", "Helvetica", "box", "plain", "same", "dashed", "filled", "_top", "back", "l",
+            "t", "edgesfirst"}
+    for kind, value in dot_tokens(source):
+        if kind == "id":
+            assert value in dot.ALLOWED_ATTRIBUTES | bare or re.fullmatch(
+                r"n\d+|cluster_lane_\d+|-?[\d.]+", value), value
+    # Ports are generated: a label that looks like one is only a label.
+    ports = {v for k, _, a in statements if k == "edge"
+             for key, (_, v) in a.items() if key.endswith("port")}
+    assert ports == {'"s0:s"', '"s1:s"', '"bar:n"', '"bar:s"'}
+    root = parse_svg(chart.render_svg(n, ctx()))
+    drawn = " ".join(t.strip() for t in texts(root))
+    for literal in ['Fork <td port="x"> "] \\N & </table> ]]>', "<b>left</b> \"a\"", "s0:s",
+                    "Join ]] <tr> & \\L", 'Wait for <i>it</i> "now".',
+                    'when "it" <arrives> \\N', 'B ; n0 -> n1 [image="/etc/passwd"]']:
+        assert literal in drawn, literal
 
 
 def test_the_allowlist_is_enforced_when_building():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DIAGRAMS, FIXTURES, TODAY, load, check_golden
+from conftest import DIAGRAMS, FIXTURES, FRONT, TODAY, load, check_golden
 from flowsop.procedure import number_procedure
 from flowsop.render import RenderContext
 from flowsop.render.links import md_escape, rewrite_link
@@ -36,7 +36,8 @@ TEXT_RENDERERS = {"md": render_markdown, "html": render_html, "checklist": rende
 HERE = FIXTURES / "render_text"
 #: Titles of the library's procedures, written by hand (the library index is
 #: another stage's business).
-TITLES = {"order-parts": "Order parts", "dispatch-onsite": "Dispatch an on-site technician"}
+TITLES = {"order-parts": "Order parts", "dispatch-onsite": "Dispatch an on-site technician",
+          "order-laptop": "Order a laptop"}
 FAKE_SVG = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
             '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
             '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
@@ -66,6 +67,14 @@ def context(**kwargs) -> RenderContext:
 def test_golden(proc_id, fmt):
     got = TEXT_RENDERERS[fmt](numbered(DIAGRAMS / f"{proc_id}.flow"), context())
     check_golden(f"{proc_id}{SUFFIX[fmt]}", got)
+
+
+@pytest.mark.parametrize("fmt", list(TEXT_RENDERERS))
+def test_golden_parallel_wait(fmt):
+    """Parallel and join, a wait with a timeout, a labelled arrow, a call's
+    outcomes: tests/fixtures/render_text/parallel-wait.flow."""
+    got = TEXT_RENDERERS[fmt](numbered(HERE / "parallel-wait.flow"), context())
+    check_golden(f"parallel-wait{SUFFIX[fmt]}", got)
 
 
 def test_dispatch_sentences_written_by_hand():
@@ -380,3 +389,225 @@ def test_one_environment_autoescaping_html_only():
     assert env.keep_trailing_newline and env.trim_blocks and env.lstrip_blocks
     for name in ("sop.md.j2", "sop.html.j2", "checklist.md.j2", "_macros.md.j2", "_sop.css"):
         assert name in env.list_templates()
+
+
+# ------------------------------------------------------------------ the new constructs' phrases
+
+def from_text(body: str, titles=TITLES):
+    loaded = load(FRONT + body, "t.flow")
+    return number_procedure(loaded.procedure, loaded.graph, titles=titles)
+
+
+def test_parallel_wait_sentences_written_by_hand():
+    """The sentences of the onboarding fixture, typed here, not copied from output."""
+    n = numbered(HERE / "parallel-wait.flow")
+    assert n.item("prepare").sentences == [
+        "Do steps 5–6 (accounts) and steps 7–11 (laptop) in any order or at the same time.",
+        "When both are done, continue with step 12."]
+    assert n.item("ready").sentences == [
+        "When steps 5–6 (accounts) and steps 7–11 (laptop) are both done, "
+        "continue with step 13."]
+    assert n.item("delivery").sentences == [
+        "When it has happened, continue with step 9.",
+        "If it has not happened after 3 days, go to step 10."]
+    assert n.item("ask").sentences == ["When the HR contact replies, go to step 2."]
+    assert n.item("order").sentences == [
+        "If \"Order a laptop\" ends with 'ordered', continue with step 8.",
+        "If \"Order a laptop\" ends with 'backordered', go to step 11."]
+    md = render_markdown(n, context())
+    assert ("4. Prepare the accounts and the laptop at the same time. Do steps 5–6 (accounts) "
+            "and steps 7–11 (laptop) in any order or at the same time. When both are done, "
+            "continue with step 12.") in md
+    assert ("8. Wait for the supplier to deliver the laptop to the office. When it has "
+            "happened, continue with step 9. If it has not happened after 3 days, go to "
+            "step 10.") in md
+    html = render_html(n, context())
+    assert ('Do <a href="#step-account">steps 5–6</a> (accounts) and '
+            '<a href="#step-order">steps 7–11</a> (laptop) in any order or at the same time. '
+            'When both are done, continue with <a href="#step-ready">step 12</a>.') in html
+    # A call's outcomes and a wait's two ways are listed like a decision's branches.
+    assert ("<li>If it has not happened after 3 days, go to "
+            '<a href="#step-chase">step 10</a>.</li>') in html
+    checklist = render_checklist(n, context())
+    assert ("- [ ] 4. **Service desk:** Prepare the accounts and the laptop at the same time.\n"
+            "    - Do steps 5–6 (accounts) and steps 7–11 (laptop) in any order or at the "
+            "same time.\n    - When both are done, continue with step 12.\n") in checklist
+    rows = {r[0]: r for r in csv.reader(io.StringIO(render_csv(n, context()))) if r[0]}
+    assert rows["4"][2:5] == ["parallel", "Prepare the accounts and the laptop at the same time.",
+                              "Do steps 5–6 (accounts) and steps 7–11 (laptop) in any order or "
+                              "at the same time. When both are done, continue with step 12."]
+    assert rows["8"][4] == ("When it has happened, continue with step 9. "
+                            "If it has not happened after 3 days, go to step 10.")
+    assert rows["12"][4] == ("When steps 5–6 (accounts) and steps 7–11 (laptop) are both done, "
+                             "continue with step 13.")
+
+
+@pytest.mark.parametrize("numbers, said", [
+    ((5,), "step 5"), ((5, 6, 7), "steps 5–7"), ((5, 6), "steps 5–6"),
+    ((9, 5, 6), "steps 5–6, 9"), ((1, 3, 5), "steps 1, 3, 5"), ((), ""),
+])
+def test_step_ranges(numbers, said):
+    from flowsop.procedure import step_ranges
+    assert step_ranges(numbers) == said
+
+
+THREE = """\
+start: S.
+parallel p: Start three things.
+  accounts -> a1
+  -> b1
+  phone -> c1
+step a1: A1.
+step a2: A2.
+  -> j
+step b1: B1.
+  -> j
+step c1: C1.
+step c2: C2.
+step c3: C3.
+join j: All three are done.
+end: E.
+"""
+
+
+def test_three_streams_a_stream_of_one_step_and_an_unlabelled_stream():
+    n = from_text(THREE)
+    assert n.item("p").sentences == [
+        "Do steps 2–3 (accounts), step 4 and steps 5–7 (phone) in any order or at the same "
+        "time.", "When all three are done, continue with step 8."]
+    assert n.item("j").sentences == [
+        "When steps 2–3 (accounts), step 4 and steps 5–7 (phone) are all done, "
+        "the procedure ends: E."]
+    streams = n.item("p").streams
+    assert [(s.label, s.numbers, s.join) for s in streams] == [
+        ("accounts", (2, 3), "j"), (None, (4,), "j"), ("phone", (5, 6, 7), "j")]
+    assert n.item("p").join == "j"
+
+
+def test_a_stream_that_reaches_no_join_says_where_it_ends():
+    n = from_text("""\
+start: S.
+parallel p: Start both.
+  -> a
+  -> b
+step a: A.
+  -> j
+step b: B.
+end stopped: The laptop goes back to the supplier.
+join j: A is done.
+end: E.
+""")
+    assert n.item("p").sentences == [
+        "Do step 2 and step 3 in any order or at the same time.",
+        "When step 2 is done, continue with step 4.",
+        "Step 3 ends the procedure: The laptop goes back to the supplier."]
+    assert n.item("p").join is None
+
+
+def test_a_stream_with_a_nested_parallel_ends_at_its_own_join():
+    n = from_text("""\
+start: S.
+parallel outer: Two things at once.
+  -> inner
+  -> c
+parallel inner: Two more at once.
+  -> a
+  -> b
+step a: A.
+  -> inner_done
+step b: B.
+join inner_done: A and B are done.
+  -> outer_done
+step c: C.
+join outer_done: All done.
+end: E.
+""")
+    assert n.item("outer").sentences == [
+        "Do steps 2–5 and step 6 in any order or at the same time.",
+        "When both are done, continue with step 7."]
+    assert n.item("inner").sentences == [
+        "Do step 3 and step 4 in any order or at the same time.",
+        "When both are done, continue with step 5."]
+    assert n.item("inner_done").sentences == ["When step 3 and step 4 are both done, "
+                                              "go to step 7."]
+
+
+def test_a_loop_back_before_the_parallel_is_not_part_of_a_stream():
+    n = from_text("""\
+start: S.
+step check: Check the form.
+parallel p: Start both.
+  -> a
+  -> b
+decide a: Is the form right?
+  yes -> j
+  no -> check
+step b: B.
+join j: Both done.
+end: E.
+""")
+    assert [s.numbers for s in n.item("p").streams] == [(3,), (4,)]
+
+
+@pytest.mark.parametrize("label, sentence", [
+    ("when the client confirms the date", "When the client confirms the date, go to step 3."),
+    ("If the client agrees", "If the client agrees, go to step 3."),
+    ("once the parts arrive", "Once the parts arrive, go to step 3."),
+    ("after the call", "After the call, go to step 3."),
+    ("as soon as the PSA shows it", "As soon as the PSA shows it, go to step 3."),
+    ("unless the client cancels", "Unless the client cancels, go to step 3."),
+    ("approved", "Once approved, go to step 3."),
+    ("date agreed", "Once date agreed, go to step 3."),
+    ("whenish", "Once whenish, go to step 3."),
+])
+def test_a_labelled_arrow_reads_as_a_condition(label, sentence):
+    n = from_text(f"start: S.\nstep a: A.\n  {label} -> c\nstep b: B.\nstep c: C.\nend: E.\n")
+    assert n.item("a").sentences == [sentence]
+    assert n.item("a").next[0].lead == sentence.split(" go to")[0] + " "
+    md = render_markdown(n, context())
+    assert f"1. A. {md_escape(sentence)}" in md
+
+
+def test_a_call_names_its_outcomes_by_title_or_by_id():
+    body = ("start: S.\ncall c: order-parts\n  delivered -> b\n  cancelled -> e\n"
+            "step b: B.\nend e: E.\n")
+    assert from_text(body).item("c").sentences == [
+        "If \"Order parts\" ends with 'delivered', continue with step 2.",
+        "If \"Order parts\" ends with 'cancelled', the procedure ends: E."]
+    assert from_text(body, titles={}).item("c").sentences == [
+        "If order-parts ends with 'delivered', continue with step 2.",
+        "If order-parts ends with 'cancelled', the procedure ends: E."]
+    html = render_html(from_text(body), context())
+    assert ("<li>If &#34;Order parts&#34; ends with &#39;delivered&#39;, continue with "
+            '<a href="#step-b">step 2</a>.</li>') in html
+
+
+def test_a_wait_without_a_timeout_reads_like_a_step():
+    n = from_text("start: S.\nwait w: Wait until the client replies.\nstep b: B.\nend: E.\n")
+    assert n.item("w").sentences == []
+    n = from_text("start: S.\nwait w: Wait until the client replies.\n"
+                  "  timeout: 2 working days -> b\nend: E.\nstep b: Phone the client.\n"
+                  "end: F.\n")
+    assert n.item("w").sentences == [
+        "When it has happened, the procedure ends: E.",
+        "If it has not happened after 2 working days, continue with step 2."]
+
+
+def test_a_labelled_arrow_under_a_trigger_is_written_with_it():
+    n = from_text("start: S.\n  when the client calls -> b\nstep a: A.\nstep b: B.\nend: E.\n")
+    assert "**Trigger:** S. When the client calls, go to step 2." in render_markdown(n, context())
+    assert "**Starts when:** S. When the client calls, go to step 2." in \
+        render_checklist(n, context())
+    assert 'When the client calls, go to <a href="#step-b">step 2</a>.' in \
+        render_html(n, context())
+
+
+def test_an_empty_outcome_or_trigger_is_not_quoted_as_empty():
+    n = from_text("start:\nstep a: A.\n  -> e\nstep b: B.\nend e:\n")
+    assert n.item("a").sentences == ["Then the procedure ends."]
+
+
+def test_a_stream_without_steps_is_not_listed_as_work():
+    n = from_text("start: S.\nparallel p: P.\n  -> j\n  -> b\nstep b: B.\njoin j: J.\nend: E.\n")
+    assert n.item("p").sentences == ["Do step 2.", "When step 2 is done, continue with step 3."]
+    assert n.item("j").sentences == ["When step 2 is done, the procedure ends: E."]

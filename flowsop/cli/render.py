@@ -24,7 +24,10 @@ def register(sub, common) -> None:
     formats = ",".join(FORMATS)
 
     r = sub.add_parser("render", parents=[shared], help="render procedures to charts and SOPs",
-                       description="Render .flow files. Outputs are OUT/<id>.<format>.",
+                       description="Render .flow files. Outputs are OUT/<id>.<format>. A "
+                                   "procedure with errors is rendered as a draft (the nodes "
+                                   "with errors outlined in red, a note on the chart) if it "
+                                   "parses, and the exit status is 1.",
                        epilog="Example: flowsop render diagrams/dispatch-onsite.flow "
                               "--format svg,html -o output/")
     r.add_argument("paths", nargs="+", metavar="FILE")
@@ -48,6 +51,9 @@ def register(sub, common) -> None:
                    help="write nothing; exit 1 and list the outputs that are out of date")
     b.add_argument("--strict", action="store_true", help="warnings also make the exit status 1")
     b.add_argument("--config", metavar="PATH", help="the configuration file to use")
+    b.add_argument("--draft", action="store_true",
+                   help="render procedures with errors too, as drafts (the nodes with errors "
+                        "outlined in red, a note on the chart); the exit status stays 1")
     b.set_defaults(run=cmd_build)
 
 
@@ -62,7 +68,7 @@ def cmd_render(args) -> int:
         return _render_stdout(entries[0], formats[0], args)
     options = BuildOptions(out=Path(args.output), formats=formats, engine=args.engine,
                            jobs=args.jobs, today=args.today, force=args.force,
-                           index=False, manifest=False)
+                           index=False, manifest=False, draft=True)
     result = _run(lambda: build(entries, options), options)
     _report(result, entries, args)
     return EXIT_ERRORS if any(d.severity.value == "error" for d in result.diagnostics) else EXIT_OK
@@ -80,7 +86,7 @@ def cmd_build(args) -> int:
     options = BuildOptions(out=Path(args.output), formats=_formats(args.format),
                            engine=args.engine, jobs=args.jobs, today=args.today,
                            force=args.force, check_only=args.check,
-                           progress=sys.stderr.isatty())
+                           progress=sys.stderr.isatty(), draft=args.draft)
     try:
         result = _run(lambda: build_library(args.dir, options, config=args.config,
                                             tag=args.tag), options)
@@ -151,14 +157,14 @@ def _run(work, options):
 def _render_stdout(entry, fmt: str, args) -> int:
     from ..project.build import BuildOptions, build
 
-    if not entry.loaded.ok:
+    if not entry.loaded.ok and not entry.loaded.drawable:
         _print_diagnostics([entry])
         return EXIT_ERRORS
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         options = BuildOptions(out=Path(tmp), formats=(fmt,), engine=args.engine,
                                today=args.today, force=args.force, index=False,
-                               manifest=False)
+                               manifest=False, draft=True)
         result = _run(lambda: build([entry], options), options)
         from ..project.build import output_name
         target = Path(tmp) / output_name(entry.loaded.procedure.id, fmt)
@@ -167,6 +173,9 @@ def _render_stdout(entry, fmt: str, args) -> int:
             return EXIT_ERRORS
         sys.stdout.buffer.write(target.read_bytes())
         sys.stdout.flush()
+    if not entry.loaded.ok:  # a draft: what is wrong, on standard error
+        _print_diagnostics([entry])
+        return EXIT_ERRORS
     return EXIT_OK
 
 
@@ -197,6 +206,9 @@ def _report(result, entries, args) -> None:
     parts = [f"{len(result.written)} written", f"{len(result.unchanged)} unchanged"]
     if result.removed:
         parts.append(f"{len(result.removed)} removed")
+    if result.drafted:
+        parts.append(f"{len(result.drafted)} procedure{'s' * (len(result.drafted) != 1)} "
+                     "rendered as a draft, its errors marked")
     if result.skipped:
         parts.append(f"{len(result.skipped)} procedure{'s' * (len(result.skipped) != 1)} "
                      "not rendered because of errors")

@@ -24,7 +24,7 @@ from .. import __version__
 from ..diagnostics import FILE_START, Diagnostic, Severity, Span
 from ..model import next_review
 from .fileio import output_lock, remove_stale_temporaries, write_atomic
-from ..pipeline import Loaded
+from ..pipeline import Loaded, draft_options
 from ..procedure import NumberedProcedure, number_procedure
 from ..render import RenderContext
 from ..render.formats import DEFAULT_FORMATS, FORMATS, render_format
@@ -57,6 +57,9 @@ class BuildOptions:
     manifest: bool = True
     progress: bool = False
     settings: dict = field(default_factory=dict)
+    #: Render procedures with errors too, as drafts (``Loaded.drawable`` ones):
+    #: their charts mark the nodes with errors and say the chart is a draft.
+    draft: bool = False
 
 
 @dataclass
@@ -67,6 +70,7 @@ class BuildResult:
     stale: list[str] = field(default_factory=list)      # --check: what would change
     skipped: list[str] = field(default_factory=list)    # procedure ids not rendered (errors)
     rendered: list[str] = field(default_factory=list)   # procedure ids whose pages were made
+    drafted: list[str] = field(default_factory=list)    # of those, the ones with errors (drafts)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     layouts: int = 0
 
@@ -132,6 +136,7 @@ def _render_parallel(entries, options, titles, result, cache, workers):
         result.diagnostics += part.diagnostics
         result.skipped += part.skipped
         result.rendered += part.rendered
+        result.drafted += part.drafted
         result.layouts += part.layouts
         if options.progress:
             progress(done, chunks)
@@ -146,13 +151,14 @@ def _render_chunk(shared: tuple, indexes: range):
 
 
 def _render_serial(entries, options, titles, result, cache):
+    from ..render.chart import render_chart
     from ..render.engine import EngineError
 
     files: dict[str, bytes] = {}
     numbered: dict[str, NumberedProcedure] = {}
     renderable = []
     for e in entries:
-        if not e.loaded.ok:
+        if not e.loaded.ok and not (options.draft and e.loaded.drawable):
             result.skipped.append(e.loaded.procedure.id)
             continue
         n = number_procedure(e.loaded.procedure, e.loaded.graph, titles=titles,
@@ -165,7 +171,10 @@ def _render_serial(entries, options, titles, result, cache):
         ctx = _context(e, options, charts.get(n.id))
         for fmt in options.formats:
             try:
-                data = render_format(n, fmt, ctx)
+                if fmt == "dot" and ctx.draft:  # the DOT the chart is laid out from, marked
+                    data = render_chart(n, ctx, "dot")
+                else:
+                    data = render_format(n, fmt, ctx)
             except EngineError as err:
                 result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
                                                       err.message, err.hint))
@@ -175,6 +184,8 @@ def _render_serial(entries, options, titles, result, cache):
             if fmt == "mermaid" and data is not None:
                 result.diagnostics += _mermaid_limits(e, n, data)
         result.rendered.append(n.id)
+        if ctx.draft:
+            result.drafted.append(n.id)
         if options.progress:
             progress(done, len(renderable))
     return files, keys
@@ -186,8 +197,12 @@ def _context(e: Entry, options: BuildOptions, svg: bytes | None) -> RenderContex
         source_dir = e.path.resolve().parent
         base = Path(os.path.relpath(source_dir, options.out.resolve())).as_posix()
         base = "" if base == "." else base
+    # A draft: the procedure has errors and is rendered anyway (only with
+    # options.draft does an entry with errors get this far), its chart marked
+    # at the nodes that hold them (render.draft.locate).
+    draft = draft_options(e.loaded) if not e.loaded.ok else {}
     return RenderContext(today=options.today, svg=svg.decode() if svg else None,
-                         link_base=base, page_suffix=".html", engine=options.engine)
+                         link_base=base, page_suffix=".html", engine=options.engine, **draft)
 
 
 def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
@@ -198,9 +213,9 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
     build: a chart whose DOT and engine are unchanged is read back, not laid out."""
     if not any(FORMATS[f].needs_layout for f in options.formats):
         return {}, {}
-    from ..render.dot import check_text_support, choose_engine, dot_source, too_large
+    from ..render.chart import chart_dot, finish_chart
+    from ..render.dot import check_text_support, choose_engine, too_large
     from ..render.engine import EngineError, engine_version_or_none, layout_many
-    from ..render.svg import finish_svg
 
     by_engine: dict[str, list] = {}
     charts, keys = {}, {}
@@ -216,7 +231,8 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
             result.diagnostics.append(Diagnostic(e.display, Span(w.line, 1), Severity.WARNING,
                                                  "unsupported-script", w.message, w.hint))
         engine = choose_engine(n, options.engine)
-        dot = dot_source(n, _context(e, options, None))
+        ctx = _context(e, options, None)
+        dot = chart_dot(n, ctx)
         # Everything the finished SVG depends on: the DOT, the engine, and what
         # finish_svg adds (title, purpose, id prefix; its code comes with the version).
         key = hashlib.sha256("\0".join((__version__, str(engine_version_or_none(engine)), n.id, n.title,
@@ -229,18 +245,18 @@ def _layout_all(entries: list[Entry], numbered: dict[str, NumberedProcedure],
                 continue
             except OSError:
                 pass  # gone: lay it out again
-        by_engine.setdefault(engine, []).append((e, n, dot))
+        by_engine.setdefault(engine, []).append((e, n, dot, ctx))
     for engine, group in sorted(by_engine.items()):
-        outputs = layout_many([(dot, "svg") for _, _, dot in group], engine,
+        outputs = layout_many([(dot, "svg") for _, _, dot, _ in group], engine,
                               resolve_jobs(options.jobs))
         result.layouts += len(group)
-        for (e, n, _), output in zip(group, outputs):
+        for (e, n, _, ctx), output in zip(group, outputs):
             if isinstance(output, EngineError):
                 result.diagnostics.append(_diagnostic(e, Severity.ERROR, "engine",
                                                       output.message, output.hint))
                 keys.pop(n.id, None)
             else:
-                charts[n.id] = finish_svg(output.decode("utf-8"), n).encode("utf-8")
+                charts[n.id] = finish_chart(output.decode("utf-8"), n, ctx).encode("utf-8")
     return charts, keys
 
 

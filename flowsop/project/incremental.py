@@ -5,8 +5,8 @@ Sits on top of the library stage (``flowsop.project.library``) and the render co
 (``flowsop.project.build``). What each output depends on:
 
 - every output: the build key (flowsop's version, the layout engine's version,
-  the templates, the configuration file, the formats, today's date, --tag and
-  where the output folder is);
+  the templates, the configuration file, the formats, today's date, --tag,
+  --draft and where the output folder is);
 - a procedure's pages: its source and the titles of the procedures it calls;
 - its chart: the DOT text only (a template change re-renders pages, but no
   chart is laid out again: an unchanged DOT reuses the SVG already written).
@@ -220,7 +220,10 @@ def build_key(options: BuildOptions, cfg, tag: str | None, root: Path | None) ->
         "engine": engine_version_or_none(options.engine) if needs_engine else None,
         "config": _sha(config), "formats": list(options.formats),
         "today": options.today.isoformat(), "tag": tag, "force": options.force,
-        "where": where}, sort_keys=True))
+        "where": where,
+        # --draft renders procedures with errors too (only then in the key, so
+        # that a manifest written before the option existed stays valid).
+        **({"draft": True} if options.draft else {})}, sort_keys=True))
 
 
 @lru_cache(maxsize=1)

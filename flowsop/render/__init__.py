@@ -25,3 +25,11 @@ class RenderContext:
     page_suffix: str = ".html"
     #: Layout engine: "graphviz-pure" (default, from PyPI) or "dot" (system Graphviz).
     engine: str = "graphviz-pure"
+    #: Draft mode: the procedure has errors and is drawn anyway, its chart
+    #: marked (``render.draft``): defective nodes outlined, a note on top.
+    draft: bool = False
+    #: Node ID → the error messages about that node ("line 15 (step 4): …").
+    defects: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Every error of the procedure, in order, as the chart's note lists them
+    #: (those on the title page too, which belong to no node).
+    problems: tuple[str, ...] = ()

@@ -51,7 +51,5 @@ def _row(item: Item, ctx: RenderContext) -> list[str]:
 
 def _next_sentences(item: Item) -> list[str]:
     """Every way forward, implicit ones included: a spreadsheet row is read on
-    its own, so "the next line" means nothing there."""
-    if item.info.branches:
-        return item.sentences
-    return [n.phrase[0].upper() + n.phrase[1:] + "." for n in item.next]
+    its own, so "the next line" means nothing there (``Item.ways``)."""
+    return [w.text for w in item.ways]

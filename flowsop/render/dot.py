@@ -4,11 +4,18 @@ Reads only the renderer-neutral ``NumberedProcedure`` (so the chart shows the
 same numbers as the written SOP) and a ``RenderContext``; ``chart`` has
 the engine lay the DOT out into SVG/PNG/PDF and ``svg`` finish the SVG.
 
-Safety: DOT node and cluster names are generated (``n3``, ``cluster_lane_1``),
-never taken from author text; author text only ever reaches the DOT inside
-HTML-like labels (XML-escaped, backslashes doubled so ``\\N`` stays literal)
-or through ``graphviz.escape``; only attributes in ``ALLOWED_ATTRIBUTES`` are
-emitted; only links that pass ``is_safe_link`` become clickable.
+Shapes: a kind's shape is a row of ``KIND_STYLES``; a parallel and a join
+(``Kind.streams``/``Kind.joins``) are drawn as fork/join bars, a thick flat
+bar with the step beside it, whose streams leave side by side from ports of
+their own; a wait has a double rounded border and the word WAIT, and its
+timeout (``edge_roles`` "timeout") is a dashed edge labelled "after …".
+
+Safety: DOT node, cluster and port names are generated (``n3``,
+``cluster_lane_1``, ``s0``), never taken from author text; author text only
+ever reaches the DOT inside HTML-like labels (XML-escaped, backslashes
+doubled so ``\\N`` stays literal) or through ``graphviz.escape``; only
+attributes in ``ALLOWED_ATTRIBUTES`` are emitted; only links that pass
+``is_safe_link`` become clickable.
 """
 
 from __future__ import annotations
@@ -54,8 +61,11 @@ ALLOWED_ATTRIBUTES = frozenset({
     "style", "color", "fillcolor", "pencolor", "penwidth", "margin",
     # nodes
     "shape", "peripheries", "URL", "target", "tooltip",
+    # stream heads of a parallel on one rank
+    "rank",
     # edges
     "arrowsize", "weight", "dir", "headlabel", "labeldistance", "labelangle",
+    "tailport", "headport",
 })
 FORBIDDEN_ATTRIBUTES = frozenset({"image", "shapefile", "stylesheet", "fontpath", "imagepath"})
 
@@ -88,9 +98,17 @@ KIND_STYLES: dict[str, KindStyle] = {
     "decide": KindStyle("diamond", "filled", "#e0f2fe", "#0369a1"),
     "call": KindStyle("box", "filled", "#ffffff", "#334155", peripheries=2),
     "end": KindStyle("box", "rounded,filled", "#ede9fe", "#6d28d9"),
+    # A wait: the double ring of an intermediate event, as a box that holds text.
+    "wait": KindStyle("box", "rounded,filled", "#ccfbf1", "#0f766e", peripheries=2),
+    # A parallel and a join are bars (see _bar_label): the shape holds no outline.
+    "parallel": KindStyle("plain", "", INK, INK),
+    "join": KindStyle("plain", "", INK, INK),
 }
 
-TERMINAL_WORDS = {"start": "START", "end": "END"}
+#: A word above the text, for kinds whose shape not every reader knows.
+TERMINAL_WORDS = {"start": "START", "end": "END", "wait": "WAIT"}
+BAR_WIDTH = 150     # points: the fork/join bar, split into one cell per stream
+BAR_HEIGHT = 5
 
 GRAPH_ATTRS = {
     "rankdir": "TB", "bgcolor": "transparent", "pad": "0.2", "nodesep": "0.35",
@@ -111,11 +129,15 @@ def dot_source(numbered: NumberedProcedure, ctx: RenderContext | None = None) ->
     g.attr("node", **_checked(NODE_ATTRS))
     g.attr("edge", **_checked(EDGE_ATTRS))
     names = node_names(numbered)
+
+    def streams(item: Item) -> int:
+        return len(_stream_targets(numbered, item.id)) if item.info.streams else 0
+
     by_lane: dict[str | None, list[Item]] = {}
     for item in numbered.items:
         by_lane.setdefault(item.lane, []).append(item)
     for item in by_lane.get(None, []):
-        g.node(names[item.id], **_node_attrs(item, ctx))
+        g.node(names[item.id], **_node_attrs(item, ctx, streams(item)))
     for index, lane in enumerate(numbered.lanes):
         with g.subgraph(name=cluster_name(index)) as sub:
             sub.attr("graph", **_checked({
@@ -125,10 +147,17 @@ def dot_source(numbered: NumberedProcedure, ctx: RenderContext | None = None) ->
                 "fillcolor": LANE_FILL, "color": LANE_LINE, "penwidth": "1.2",
                 "margin": "12"}))
             for item in by_lane.get(lane, []):
-                sub.node(names[item.id], **_node_attrs(item, ctx))
+                sub.node(names[item.id], **_node_attrs(item, ctx, streams(item)))
+    for heads in _stream_heads(numbered):
+        # The streams begin side by side: their first nodes on one rank.
+        with g.subgraph() as same:
+            same.attr("graph", **_checked({"rank": "same"}))
+            for node_id in heads:
+                same.node(names[node_id])
+    ports = bar_ports(numbered)
     for tail, head, source, target, label in dot_edges(numbered):
         g.edge(tail, head, **_edge_attrs(numbered, source, target, label,
-                                         reverse=tail != names[source]))
+                                         reverse=tail != names[source], ports=ports))
     return g.source
 
 
@@ -146,6 +175,18 @@ def dot_edges(numbered: NumberedProcedure):
             yield names[target], names[source], source, target, label
         else:
             yield names[source], names[target], source, target, label
+
+
+def bar_ports(numbered: NumberedProcedure) -> dict[tuple[str, str], str]:
+    """(source id, target id) → the port of a parallel's bar its stream leaves
+    from (``s0``, ``s1``… left to right in file order). The names are
+    generated; every other edge meets a bar at its whole port, ``bar``."""
+    out: dict[tuple[str, str], str] = {}
+    for item in numbered.items:
+        if item.info.streams:
+            for index, target in enumerate(_stream_targets(numbered, item.id)):
+                out[(item.id, target)] = f"s{index}"
+    return out
 
 
 def node_names(numbered: NumberedProcedure) -> dict[str, str]:
@@ -216,7 +257,47 @@ def _checked(attrs: dict[str, str]) -> dict[str, str]:
     return attrs
 
 
-def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
+def _is_bar(item: Item) -> bool:
+    return item.info.streams or item.info.joins
+
+
+def _stream_targets(numbered: NumberedProcedure, node_id: str) -> list[str]:
+    return [t for s, t, _ in numbered.edges
+            if s == node_id and numbered.edge_roles.get((s, t)) == "stream"]
+
+
+def _stream_heads(numbered: NumberedProcedure) -> list[list[str]]:
+    """For each parallel, the first nodes of its streams, when there are two
+    or more and all lie below it in the file (a stream back up is a loop,
+    drawn reversed, and cannot share a rank with the others)."""
+    order = {item.id: i for i, item in enumerate(numbered.items)}
+    out = []
+    for item in numbered.items:
+        if item.info.streams:
+            heads = [t for t in _stream_targets(numbered, item.id) if t in order]
+            if len(heads) >= 2 and all(order[t] > order[item.id] for t in heads):
+                out.append(heads)
+    return out
+
+
+def _bar_label(lines: list[Line], streams: int, color: str) -> str:
+    """A fork/join bar with the step beside it, as one HTML-like table: the
+    bar (port ``bar``, split into one cell per stream, ports ``s0``…) sits
+    in the middle row of the left column, so arrows meet the bar itself;
+    the text spans the rows on its right."""
+    cells = max(1, streams)
+    width = BAR_WIDTH // cells
+    bar = "".join(f'<td port="s{i}" width="{width}" height="{BAR_HEIGHT}" bgcolor="{color}"></td>'
+                  for i in range(cells))
+    text = _html_label(lines)[1:-1]
+    return ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
+            f'<tr><td></td><td rowspan="3" cellpadding="5" align="left" bgcolor="#ffffff">{text}</td></tr>'
+            '<tr><td port="bar"><table border="0" cellborder="0" cellspacing="0" '
+            f'cellpadding="0"><tr>{bar}</tr></table></td></tr>'
+            '<tr><td></td></tr></table>>')
+
+
+def _node_attrs(item: Item, ctx: RenderContext, streams: int = 0) -> dict[str, str]:
     style = KIND_STYLES.get(item.kind, KIND_STYLES["step"])
     lines = _main_lines(item)
     if item.kind in TERMINAL_WORDS:  # say it in words too: not every reader knows the shapes
@@ -227,13 +308,19 @@ def _node_attrs(item: Item, ctx: RenderContext) -> dict[str, str]:
     caption = _caption(item, url)
     if caption:
         lines.append(Line(((caption, False),), SMALL_SIZE, LINK_INK if url else MUTED))
-    attrs = {"label": _html_label(lines), "shape": style.shape, "fillcolor": style.fill,
-             "color": style.line,
-             "style": style.style + ("" if item.reachable else ",dashed")}
-    if style.peripheries != 1:
-        attrs["peripheries"] = str(style.peripheries)
-    if item.warnings:
-        attrs.update(color=WARN_LINE, penwidth="2.4", fillcolor="#fffbeb")
+    if _is_bar(item):
+        # No outline to dash or colour: the bar itself pales when unreachable,
+        # and a caution is the coloured text beside it.
+        attrs = {"label": _bar_label(lines, streams, INK if item.reachable else LANE_LINE),
+                 "shape": style.shape}
+    else:
+        attrs = {"label": _html_label(lines), "shape": style.shape, "fillcolor": style.fill,
+                 "color": style.line,
+                 "style": style.style + ("" if item.reachable else ",dashed")}
+        if style.peripheries != 1:
+            attrs["peripheries"] = str(style.peripheries)
+        if item.warnings:
+            attrs.update(color=WARN_LINE, penwidth="2.4", fillcolor="#fffbeb")
     tips = [*item.notes] + ([url] if url else [])
     if url or item.notes:
         # A tooltip is a quoted string, not an HTML label, and graphviz-pure
@@ -295,8 +382,10 @@ def _wrapped(text: str, width: int, size: int, color: str | None = None,
 
 
 def _edge_attrs(numbered: NumberedProcedure, source: str, target: str,
-                label: str | None, reverse: bool) -> dict[str, str]:
+                label: str | None, reverse: bool,
+                ports: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
     attrs: dict[str, str] = {}
+    role = numbered.edge_roles.get((source, target))
     if label:
         lines = [Line(((text, False),), SMALL_SIZE) for text in wrap(_plain(label), EDGE_WRAP)]
         # The label sits on a white chip: readable over edges and on dark pages.
@@ -309,9 +398,20 @@ def _edge_attrs(numbered: NumberedProcedure, source: str, target: str,
         else:
             attrs["label"] = html_label
     src, tgt = numbered.item(source), numbered.item(target)
+    # An edge meets a bar at the bar (never at the text beside it): leaving
+    # from below the DOT tail, arriving on top of the DOT head; a stream from
+    # its own cell, so that the streams leave side by side.
+    tail, head = (tgt, src) if reverse else (src, tgt)
+    port = (ports or {}).get((source, target), "bar")
+    if _is_bar(tail):
+        attrs["tailport"] = f"{port if tail is src else 'bar'}:s"
+    if _is_bar(head):
+        attrs["headport"] = f"{port if head is src else 'bar'}:n"
+    if role == "timeout":
+        attrs["style"] = "dashed"  # the way out when the awaited event does not come
     if reverse:
         attrs["dir"] = "back"  # written reversed by dot_edges
-    elif src.lane == tgt.lane and not src.info.branches:
+    elif src.lane == tgt.lane and role is None and not src.info.fans_out:
         attrs["weight"] = "3"  # keep the plain flow inside a lane straight
     return _checked(attrs)
 

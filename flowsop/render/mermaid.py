@@ -3,7 +3,13 @@
 For GitHub and GitLab, which draw Mermaid in Markdown natively. It reads only
 the renderer-neutral ``NumberedProcedure``, so it shows the same numbers and
 branches as the Graphviz chart: lanes are subgraphs, decisions diamonds,
-triggers stadiums, outcomes rounded boxes, calls subroutine boxes.
+triggers stadiums, outcomes rounded boxes, calls subroutine boxes; a
+parallel is a dark trapezoid wider below (its streams fan out), a join one
+wider above (they come together), both dark like the chart's fork/join bars;
+a wait is a hexagon, and its timeout a dotted arrow ``-.->`` labelled
+"after …". Only classic flowchart shapes are used: Mermaid's newer
+``@{ shape: fork }`` draws a bar without its text (so without the step
+number), and older Mermaids in GitHub and GitLab do not know it.
 
 Safety: node and subgraph ids are generated (``n0``, ``n1``… in file order,
 ``lane0``…), never author ids; author text only ever appears inside a quoted
@@ -32,6 +38,9 @@ SHAPES = {
     "step": ('["', '"]'),
     "decide": ('{"', '"}'),     # diamond
     "call": ('[["', '"]]'),     # subroutine: another procedure
+    "parallel": ('[/"', '"\\]'),  # trapezoid, wider below: the streams fan out
+    "join": ('[\\"', '"/]'),      # trapezoid, wider above: the streams come together
+    "wait": ('{{"', '"}}'),     # hexagon: the flow waits for an event
 }
 
 # The palette of the Graphviz chart (render/dot.py): dark text on light fills,
@@ -42,9 +51,15 @@ CLASSES = {
     "decide": "fill:#e0f2fe,stroke:#0369a1,color:#1e293b",
     "call": "fill:#ffffff,stroke:#334155,color:#1e293b",
     "end": "fill:#ede9fe,stroke:#6d28d9,color:#1e293b",
+    "parallel": "fill:#1e293b,stroke:#1e293b,color:#ffffff",
+    "join": "fill:#1e293b,stroke:#1e293b,color:#ffffff",
+    "wait": "fill:#ccfbf1,stroke:#0f766e,color:#1e293b",
     "caution": "fill:#fffbeb,stroke:#b45309,stroke-width:2.4px,color:#1e293b",
     "unreachable": "stroke-dasharray:5 4",
 }
+#: Declared in every chart; the others only in a chart that uses them (so a
+#: chart without the newer kinds keeps the source it always had).
+ALWAYS_DECLARED = ("start", "step", "decide", "call", "end", "caution", "unreachable")
 #: Class names are prefixed: ``call`` and ``end`` are Mermaid keywords.
 CLASS_PREFIX = "fs_"
 LANE_STYLE = "fill:#f1f5f9,stroke:#94a3b8,color:#1e293b"
@@ -70,14 +85,18 @@ def render_mermaid(numbered: NumberedProcedure, ctx: RenderContext | None = None
         out.append("  end")
     for source, target, label in numbered.edges:
         if source in names and target in names:
-            arrow = f'-->|"{escape(label)}"|' if label else "-->"
+            # A timeout is dotted: the way out when the awaited event does not come.
+            line = "-.->" if numbered.edge_roles.get((source, target)) == "timeout" else "-->"
+            arrow = f'{line}|"{escape(label)}"|' if label else line
             out.append(f"  {names[source]} {arrow} {names[target]}")
+    members = {kind: [names[i.id] for i in numbered.items if kind in _classes(i)]
+               for kind in CLASSES}
     for kind, style in CLASSES.items():
-        out.append(f"  classDef {CLASS_PREFIX}{kind} {style}")
+        if kind in ALWAYS_DECLARED or members[kind]:
+            out.append(f"  classDef {CLASS_PREFIX}{kind} {style}")
     for kind in CLASSES:
-        members = [names[i.id] for i in numbered.items if kind in _classes(i)]
-        if members:
-            out.append(f"  class {','.join(members)} {CLASS_PREFIX}{kind}")
+        if members[kind]:
+            out.append(f"  class {','.join(members[kind])} {CLASS_PREFIX}{kind}")
     for index in range(len(numbered.lanes)):
         out.append(f"  style lane{index} {LANE_STYLE}")
     return "\n".join(out) + "\n"

@@ -27,6 +27,9 @@ from ..core.urls import is_safe_link
 _TAG = re.compile(r"<[^<>]*>")
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _TITLE = re.compile(r"<title>([^<]*)</title>")
+#: An edge's title names the ports it meets (a fork/join bar's ``n4:s0:s``),
+#: spelled differently by each engine: the node names alone find its text.
+_PORTS = re.compile(r"(?::\w+)+$")
 _URL_REF = re.compile(r"url\(#([^)]*)\)")
 # A tag that may hold an id, a link, an event attribute or a reference: the
 # only ones worth a look (most tags are paths and text).
@@ -58,6 +61,8 @@ def postprocess(svg: str, *, prefix: str, title: str, desc: str,
     def retitle(m: re.Match) -> str:
         name = m.group(1)
         name = html.unescape(name) if "&" in name else name
+        if name not in titles and ":" in name:
+            name = "->".join(_PORTS.sub("", part) for part in name.split("->"))
         return f"<title>{_xml(titles.get(name, name))}</title>"
 
     svg = _TITLE.sub(retitle, svg)

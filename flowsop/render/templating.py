@@ -2,9 +2,10 @@
 SOP templates (Markdown, HTML, checklist) read.
 
 The view is derived from the renderer-neutral ``NumberedProcedure`` only; it
-adds presentation (anchors, rewritten links, the sentence split that lets HTML
-link "step 3" to its anchor) and never re-derives the flow, so the text and
-the chart keep saying the same thing.
+adds presentation (anchors, rewritten links, the anchor of each part of a
+flow sentence that names a step, so HTML can link "step 3") and never
+re-derives the flow or words it: the sentences are ``Item.flow``, so the
+text and the chart keep saying the same thing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
-from ..procedure import Item, Next, NumberedProcedure
+from ..procedure import Item, NumberedProcedure, Sentence
 from . import RenderContext
 from .links import (is_safe_link, md_block, md_escape, md_url, page_href, rewrite_link, slug,
                     url_quote)
@@ -53,17 +54,14 @@ class Href:
 
 @dataclass(frozen=True)
 class Flow:
-    """One flow sentence, split so that HTML can link its target:
-    ``head + pre + target + "."`` is the sentence of ``Item.sentences``."""
+    """One flow sentence of ``Item.flow``, as (text, anchor) parts so that HTML
+    can link the words that name a step; ``text`` is the plain sentence."""
 
-    head: str            # "If yes, " or "Then "
-    pre: str             # "continue with ", "the procedure ends: "
-    target: str          # "step 3", "The technician is on site"
-    anchor: str | None   # the target's anchor
+    parts: tuple[tuple[str, str | None], ...]
 
     @property
     def text(self) -> str:
-        return f"{self.head}{self.pre}{self.target}."
+        return "".join(t for t, _ in self.parts)
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,9 @@ class ItemView:
     #: outcome follows the step (the SOP) but does where outcomes are listed
     #: apart (the checklist)
     silent_ends: tuple[Flow, ...] = ()
+    #: the flows are alternatives, one of which is taken (a decision's
+    #: branches, a call's outcomes): HTML lists them
+    alternatives: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,39 +139,36 @@ def build_view(p: NumberedProcedure, ctx: RenderContext) -> SopView:
 
 
 def _item_view(p: NumberedProcedure, item: Item, ctx: RenderContext) -> ItemView:
-    flows = []
-    for n in item.next:
-        if item.info.branches:
-            flows.append(_flow(p, f"If {n.label}, ", n))
-        elif not n.implicit:
-            flows.append(_flow(p, "Then ", n))
+    flows = tuple(_flow(p, f) for f in item.flow)
     links = tuple(Href(u, _quoted(rewrite_link(u, ctx.link_base))) for u in item.links)
     name = href = None
     if item.info.calls:
         name = item.call_title or item.call_id
         href = page_href(item.call_id, ctx.page_suffix) if item.call_id else None
-    silent = tuple(_flow(p, "Then ", n) for n in item.next
-                   if n.implicit and n.info.terminal and not item.info.branches)
-    return ItemView(item, tuple(flows), links, name, href, silent_ends=silent)
+    spoken = item.info.branches or item.info.streams or item.info.joins
+    silent = tuple(_flow(p, n.sentence) for n in item.next
+                   if n.implicit and n.info.terminal and not n.lead and not spoken)
+    alternatives = item.info.branches or any(n.role in ("outcome", "timeout")
+                                             for n in item.next)
+    return ItemView(item, flows, links, name, href, silent_ends=silent,
+                    alternatives=alternatives)
 
 
 def _quoted(href: str | None) -> str | None:
     return url_quote(href) if href is not None else None
 
 
-def _flow(p: NumberedProcedure, head: str, n: Next) -> Flow:
-    phrase = n.phrase
+def _flow(p: NumberedProcedure, sentence: Sentence) -> Flow:
+    return Flow(tuple((part.text, _anchor(p, part.target)) for part in sentence.parts))
+
+
+def _anchor(p: NumberedProcedure, target: str | None) -> str | None:
+    if target is None:
+        return None
     try:
-        anchor = p.item(n.target).anchor
+        return p.item(target).anchor
     except KeyError:
-        anchor = None
-    tail = f"step {n.number}"
-    if n.number is not None and phrase.endswith(tail):
-        return Flow(head, phrase[:-len(tail)], tail, anchor)
-    ends = "the procedure ends: "
-    if phrase.startswith(ends):
-        return Flow(head, ends, phrase[len(ends):], anchor)
-    return Flow(head, "", phrase, anchor)
+        return None
 
 
 # ------------------------------------------------------------------ the chart
