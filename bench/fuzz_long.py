@@ -520,7 +520,7 @@ def check_mermaid(text: str) -> None:
     for line in text.splitlines():
         if line.count('"') not in (0, 2):
             raise Failure(f"mermaid: author text left its quotes: {line[:80]!r}")
-        bare = _MERMAID_LABEL.sub('""', line).replace("-->", "")
+        bare = _MERMAID_LABEL.sub('""', line).replace("-.->", "").replace("-->", "")
         if line.lstrip().startswith(("accTitle:", "accDescr:")):
             bare = bare.split(":", 1)[0]
         if re.search(r"[<>]", bare):

@@ -36,8 +36,10 @@ def test_no_end_is_missing_end_alone():
     assert diags(body) == [("missing-end", 1, 1)]
 
 
-def test_no_end_and_a_last_step_is_missing_end_alone():
-    assert diags("start: A call.\nstep: Open the ticket.\n") == [("missing-end", 1, 1)]
+def test_no_end_and_a_last_step_is_missing_end_and_dead_end_at_the_step():
+    # The stuck node is named even when the procedure also has no end.
+    assert diags("start: A call.\nstep: Open the ticket.\n") == \
+        [("missing-end", 1, 1), ("dead-end", 2, 1)]
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "   \n\t\n",

@@ -64,8 +64,10 @@ def normal(p: Procedure) -> dict:
         "lanes": tuple(lane.name for lane in p.lanes),
         "nodes": tuple((n.kind, n.id, n.text, n.lane, n.auto_id,
                         tuple((a.key, a.value) for a in n.attributes),
-                        tuple((b.label, b.target) for b in n.branches),
-                        n.goto.target if n.goto else None) for n in p.nodes),
+                        tuple((b.label, b.target, b.role or "branch") for b in n.branches),
+                        (n.goto.label, n.goto.target) if n.goto else None,
+                        (n.timeout.label, n.timeout.target) if n.timeout else None)
+                  for n in p.nodes),
         "comments": tuple((c.text, precedes(c), above(c)) for c in p.comments),
     }
 
@@ -193,7 +195,9 @@ def node_drafts(draw) -> dict:
     if kind in ("decide", "end") and (kind == "decide" or draw(st.booleans())):
         labels = draw(st.lists(LABEL, max_size=3))
         branches = [(label, draw(IDS)) for label in labels]
-    goto = draw(st.one_of(st.none(), IDS)) if kind != "decide" else None
+    # One way on: a decide has branches only; any other node either branches
+    # (an end's arrows, reported by end-has-next) or has one next arrow.
+    goto = draw(st.one_of(st.none(), IDS)) if kind != "decide" and not branches else None
     return {"kind": kind, "id": draw(st.one_of(st.none(), IDS)),
             "text": draw(IDS if kind == "call" else LINE_TEXT),
             "attrs": attrs, "branches": branches, "goto": goto,

@@ -31,6 +31,8 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     structure.duplicate_branch.rule,
     structure.end_has_next.rule,
     parallel.parallel_branches.rule,
+    parallel.join_deadlock.rule,
+    parallel.lack_of_synchronisation.rule,
     fallthrough.implicit_fallthrough.rule,
     lanes.lane_case.rule,
     links.unsafe_link.rule,

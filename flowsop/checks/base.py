@@ -76,6 +76,13 @@ class Context:
         from .support.flow_analysis import FlowAnalysis
         return FlowAnalysis(self.procedure, self.graph)
 
+    @cached_property
+    def streams(self):
+        """Where parallel work fails to come together (``support.streams``),
+        shared by join-deadlock and lack-of-synchronisation."""
+        from .support.streams import analyse
+        return analyse(self.graph)
+
 
 def describe(node: Node) -> str:
     """How a message names a node: its ID, and its number where it has one."""

@@ -43,7 +43,7 @@ from typing import Iterable
 import yaml
 
 from ..diagnostics import Span
-from ..model import Arrow, Attribute, Change, Comment, Lane, Meta, Node, Procedure
+from ..model import KINDS, Arrow, Attribute, Change, Comment, Lane, Meta, Node, Procedure
 
 __all__ = ["print_procedure", "print_meta", "new_procedure", "UnprintableError"]
 
@@ -296,20 +296,24 @@ def _node_entries(node: Node, write_id: bool) -> list[_Entry]:
     if not _WORD.match(kind) or kind == "lane":
         raise UnprintableError(f"{kind!r} cannot be a node's keyword")
     head = f"{kind} {_check_id(node.id, 'the node ID')}" if write_id else kind
-    text = _line_text(node.text, f"the text of {kind} {node.id!r}")
-    out = [_Entry("node", f"{head}: {text}", node.span.line)]
+    # A start or an end may be written without text (an empty-text warning).
+    text = _line_text(node.text, f"the text of {kind} {node.id!r}",
+                      empty_ok=kind in KINDS and KINDS[kind].empty_text)
+    out = [_Entry("node", f"{head}: {text}".rstrip(), node.span.line)]
     for attr in node.attributes:
         if not _WORD.match(attr.key):
             raise UnprintableError(f"{attr.key!r} cannot be an attribute's key")
         value = _line_text(attr.value, f"the value of '{attr.key}:' under {node.id!r}")
         out.append(_Entry("sub", f"{INDENT}{attr.key}: {value}", attr.span.line))
-    for arrow in node.branches:
-        target = _check_id(arrow.target, "the branch target")
-        label = _label(arrow.label if arrow.label is not None else "")
-        out.append(_Entry("sub", f"{INDENT}{label} -> {target}", arrow.span.line))
-    if node.goto is not None:
-        target = _check_id(node.goto.target, "the '->' target")
-        out.append(_Entry("sub", f"{INDENT}-> {target}", node.goto.span.line))
+    # Branches, streams and outcomes, then the one next arrow; an unlabelled
+    # stream of a parallel and an unlabelled next arrow are '-> TARGET'. (A
+    # timeout is printed with the attributes it was read from.)
+    for arrow in (*node.branches, *((node.goto,) if node.goto is not None else ())):
+        target = _check_id(arrow.target, "the branch target" if arrow is not node.goto
+                           else "the '->' target")
+        unlabelled = arrow.label is None and (arrow is node.goto or arrow.role == "stream")
+        head = "" if unlabelled else _label(arrow.label if arrow.label is not None else "") + " "
+        out.append(_Entry("sub", f"{INDENT}{head}-> {target}", arrow.span.line))
     return out
 
 

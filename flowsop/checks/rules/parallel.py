@@ -37,3 +37,101 @@ def parallel_branches(ctx: Context) -> Findings:
             yield Finding(node.span, f"{describe(node)} has {what}",
                           "list each piece of work that runs at the same time under it "
                           "as '-> TARGET' or 'LABEL -> TARGET'")
+
+
+@rule("join-deadlock", Severity.ERROR)
+def join_deadlock(ctx: Context) -> Findings:
+    """A join can wait forever.
+
+    What it finds: a `join:` that some run of the procedure reaches with
+    fewer than all the streams of its parallel: a stream can leave its
+    parallel without reaching the join (a decide inside it exits to an end,
+    to another join, or back before the parallel), or an arrow from outside
+    any parallel reaches the join. Reported at the join, naming the stream
+    and where it goes instead.
+
+    Why it matters: the technician at the join waits for work that never
+    arrives; the procedure stops there with no outcome.
+
+    Incorrect:
+        parallel prepare: Prepare the accounts and the kit.
+          accounts -> accounts
+          kit -> stock
+        step accounts: Create the accounts.
+          -> ready
+        decide stock: Is a laptop in stock?
+          yes -> ready
+          no -> cancelled
+        join ready: Accounts and kit are ready.
+        end done: The new starter can work.
+        end cancelled: The start date is moved.
+
+    Correct:
+        parallel prepare: Prepare the accounts and the kit.
+          accounts -> accounts
+          kit -> stock
+        step accounts: Create the accounts.
+          -> ready
+        decide stock: Is a laptop in stock?
+          yes -> ready
+          no -> order
+        step order: Order a laptop and wait for it.
+        join ready: Accounts and kit are ready.
+        end done: The new starter can work.
+
+    How to silence: make every stream of the parallel end at its join, and
+    take every way out of the parallel after the join. The method, which is
+    exact and takes polynomial time for any arrangement of parallels, joins,
+    decisions and loops, is in `flowsop/checks/support/streams.py`: each
+    stream is followed over every choice until it stops; decisions are taken
+    as free choices.
+    """
+    for problem in ctx.streams:
+        if problem.kind == "join-deadlock":
+            yield Finding(ctx.procedure.by_id[problem.node].span, problem.reason,
+                          "make every stream of the parallel end at this join")
+
+
+@rule("lack-of-synchronisation", Severity.ERROR)
+def lack_of_synchronisation(ctx: Context) -> Findings:
+    """Work runs on without waiting for its parallel's other streams.
+
+    What it finds: a stream of a parallel that reaches an end while the other
+    streams still run, flows past its join into the work after it (which then
+    runs twice at once), or reaches its parallel again before the join; and
+    two streams of one parallel that start at the same node. Reported where
+    it happens: at the end, at the node the stream merges into, or at the
+    parallel.
+
+    Why it matters: the procedure is "done" while somebody still works on it,
+    or a step runs twice at the same time (two technicians book one visit).
+
+    Incorrect:
+        parallel prepare: Prepare the accounts and the kit.
+          accounts -> accounts
+          kit -> kit
+        step accounts: Create the accounts.
+          -> welcome
+        step kit: Set up the laptop.
+        join ready: Accounts and kit are ready.
+        step welcome: Welcome the new starter.
+        end done: The new starter can work.
+
+    Correct:
+        parallel prepare: Prepare the accounts and the kit.
+          accounts -> accounts
+          kit -> kit
+        step accounts: Create the accounts.
+          -> ready
+        step kit: Set up the laptop.
+        join ready: Accounts and kit are ready.
+        step welcome: Welcome the new starter.
+        end done: The new starter can work.
+
+    How to silence: end the stream at the parallel's join (`-> JOIN`). See
+    `join-deadlock` for the method.
+    """
+    for problem in ctx.streams:
+        if problem.kind == "lack-of-synchronisation":
+            yield Finding(ctx.procedure.by_id[problem.node].span, problem.reason,
+                          "end the stream at its parallel's join")
