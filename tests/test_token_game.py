@@ -44,11 +44,13 @@ class _Gen:
                               "\n".join(f"  -> {s}" for s in streams))
             return node
         node = self.fresh("decide")
-        arms = [self.block(depth + 1, after) for _ in range(2)]
+        arms = [self.block(depth + 1, after)]
         if self.rng.random() < 0.3:       # a retry loop back to the decide
             retry = self.fresh("step")
             self.lines.append(f"step {retry}: Try again.\n  -> {node}")
-            arms[1] = retry
+            arms.append(retry)
+        else:
+            arms.append(self.block(depth + 1, after))
         self.lines.append(f"decide {node}: Did it work?\n  yes -> {arms[0]}\n  no -> {arms[1]}")
         return node
 
@@ -117,6 +119,9 @@ def play(procedure, limit: int = 5000):
                     moves.extend((group, Counter({(t, streams[:-1]): 1})) for t in succ[at])
                 continue
             if node.kind == "parallel":
+                if any(p == at for p, _ in streams):
+                    problem = problem or f"parallel {at} started again before its join"
+                    continue
                 moves.append((one, Counter({(t, streams + ((at, i),)): 1
                                             for i, t in enumerate(succ[at])})))
                 continue

@@ -112,7 +112,7 @@ class _Analysis:
         streams = []
         for _, target, data in self.graph.out_edges(parallel, data=True):
             labels = data.get("labels") or (None,)
-            if len(labels) > 1:
+            if len(labels) > 1 and not self.info[target].joins:   # empty streams may meet
                 self.report("lack-of-synchronisation", target, parallel,
                             f"{len(labels)} streams of parallel '{parallel}' start at "
                             f"'{target}', so it runs {len(labels)} times at once",
